@@ -1,0 +1,100 @@
+// Streaming rollout reader: reads a file in chunks and yields one line at a time with its byte
+// offsets, so a 500 MB rollout never sits in memory and a reader can resume from an offset.
+import { open } from "node:fs/promises";
+import { parseRolloutLine, type RolloutLine } from "./line.js";
+
+export interface RawLine {
+  text: string;
+  /** Byte offset of the line's first byte. */
+  offset: number;
+  /** Byte offset just past the line's newline (where the next line starts). */
+  next: number;
+  /** Zero-based line index counted from `startIndex`. */
+  index: number;
+  /** False for a last line with no newline (maybe truncated by a crash). */
+  terminated: boolean;
+}
+
+export interface ScanOptions {
+  start?: number;
+  end?: number;
+  startIndex?: number;
+  chunkSize?: number;
+}
+
+const NL = 10;
+
+export async function* scanLines(path: string, opts: ScanOptions = {}): AsyncGenerator<RawLine> {
+  const fh = await open(path, "r");
+  try {
+    const chunkSize = opts.chunkSize ?? 1 << 20;
+    let pos = opts.start ?? 0;
+    const end = opts.end ?? Infinity;
+    let index = opts.startIndex ?? 0;
+    let carry: Buffer | null = null;
+    let carryStart = pos;
+    let buf = Buffer.allocUnsafe(chunkSize);
+    while (pos < end) {
+      const want = Math.min(buf.length, end - pos);
+      const { bytesRead } = await fh.read(buf, 0, want, pos);
+      if (bytesRead === 0) break;
+      let data = buf.subarray(0, bytesRead);
+      let dataStart = pos;
+      if (carry) {
+        data = Buffer.concat([carry, data]);
+        dataStart = carryStart;
+        carry = null;
+      }
+      pos += bytesRead;
+      let lineStart = 0;
+      for (;;) {
+        const nl = data.indexOf(NL, lineStart);
+        if (nl < 0) break;
+        if (nl > lineStart) {
+          yield { text: data.toString("utf8", lineStart, nl), offset: dataStart + lineStart, next: dataStart + nl + 1, index: index++, terminated: true };
+        }
+        lineStart = nl + 1;
+      }
+      if (lineStart < data.length) {
+        carry = Buffer.from(data.subarray(lineStart));
+        carryStart = dataStart + lineStart;
+        // a line longer than the buffer: grow so the next read completes it sooner
+        if (carry.length >= buf.length) buf = Buffer.allocUnsafe(buf.length * 2);
+      }
+    }
+    if (carry && carry.length) {
+      yield { text: carry.toString("utf8"), offset: carryStart, next: carryStart + carry.length, index: index++, terminated: false };
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface ReadStats {
+  lines: number;
+  unknown: number;
+  malformed: number;
+  truncatedTail: boolean;
+}
+
+export interface ParsedLine {
+  line: RolloutLine;
+  raw: RawLine;
+}
+
+/**
+ * Yields parsed rollout lines; skips (and counts) unknown types and malformed lines. A bad last
+ * line without a newline is a torn write and is reported as `truncatedTail`.
+ */
+export async function* readRollout(path: string, stats: ReadStats = newStats(), opts: ScanOptions = {}): AsyncGenerator<ParsedLine> {
+  for await (const raw of scanLines(path, opts)) {
+    stats.lines++;
+    const r = parseRolloutLine(raw.text);
+    if (r.kind === "line") yield { line: r.line, raw };
+    else if (r.kind === "unknown") stats.unknown++;
+    else if (!raw.terminated) stats.truncatedTail = true;
+    else stats.malformed++;
+  }
+}
+
+export const newStats = (): ReadStats => ({ lines: 0, unknown: 0, malformed: 0, truncatedTail: false });
