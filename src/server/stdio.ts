@@ -1,0 +1,22 @@
+// stdio transport: one JSON message per line on stdin/stdout; EOF on stdin closes the connection.
+import { createInterface } from "node:readline";
+import type { AppServer } from "./app.js";
+import { Connection } from "./connection.js";
+
+export function serveStdio(app: AppServer, input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<void> {
+  const conn = new Connection(app, (line) => output.write(line + "\n"));
+  app.attach(conn);
+  const inflight = new Set<Promise<void>>();
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  rl.on("line", (line) => {
+    const p = conn.handleLine(line).finally(() => inflight.delete(p));
+    inflight.add(p);
+  });
+  return new Promise((resolve) => {
+    rl.on("close", async () => {
+      await Promise.allSettled([...inflight]);
+      app.detach(conn);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,191 @@
+// Keeps Spool's SQLite index in step with a Codex home's JSONL files and answers list queries
+// from it. Files are re-read only when their size or mtime changed, and then only their tail.
+import type Database from "better-sqlite3";
+import { stat } from "node:fs/promises";
+import { listRolloutFiles, SESSION_INDEX_FILE } from "../../rollout/layout.js";
+import { readSessionIndex } from "../../rollout/session-index.js";
+import { buildThread } from "../../metadata/thread.js";
+import { sourceKind } from "../../metadata/thread.js";
+import { metaFromRow, openIndex, type IndexRow } from "./index-db.js";
+import { scanRolloutMetadata } from "./scan.js";
+import { join } from "node:path";
+import type { Thread } from "../../protocol/v2.js";
+import type { ThreadMetadata } from "../../metadata/derive.js";
+
+export interface HomeIndexOptions {
+  home: string;
+  defaultProvider: string;
+  memory?: boolean;
+  /** How stale a listing may be before the files are re-checked (ms). */
+  maxStalenessMs?: number;
+  warn?: (msg: string) => void;
+}
+
+export interface SyncStats {
+  files: number;
+  scanned: number;
+  appended: number;
+  removed: number;
+  malformedLines: number;
+}
+
+type FileRow = Pick<IndexRow, "id" | "path" | "archived" | "file_size" | "file_mtime_ms" | "scan_offset" | "scan_lines" | "state">;
+
+export class HomeIndex {
+  readonly db: Database.Database;
+  private names = new Map<string, string>();
+  private namesFingerprint = "";
+  private lastSync = 0;
+  private syncing: Promise<SyncStats> | null = null;
+  private readonly upsert: Database.Statement;
+
+  constructor(private readonly opts: HomeIndexOptions) {
+    const { db, warning } = openIndex(opts.home, { memory: opts.memory });
+    if (warning) opts.warn?.(warning);
+    this.db = db;
+    this.upsert = db.prepare(`INSERT OR REPLACE INTO threads(id, path, archived, file_size, file_mtime_ms, scan_offset, scan_lines, state,
+      created_at_ms, updated_at_ms, recency_at_ms, preview, name, model_provider, source_kind, cwd, parent_thread_id, thread_json)
+      VALUES (@id, @path, @archived, @file_size, @file_mtime_ms, @scan_offset, @scan_lines, @state, @created_at_ms, @updated_at_ms,
+      @recency_at_ms, @preview, @name, @model_provider, @source_kind, @cwd, @parent_thread_id, @thread_json)`);
+  }
+
+  get home(): string {
+    return this.opts.home;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Re-checks the files if the last check is older than the staleness bound. */
+  async ensureFresh(force = false): Promise<void> {
+    const maxAge = this.opts.maxStalenessMs ?? 1000;
+    if (!force && Date.now() - this.lastSync < maxAge) return;
+    await this.sync();
+  }
+
+  /** One sync at a time; concurrent callers share it. */
+  sync(): Promise<SyncStats> {
+    if (!this.syncing) {
+      this.syncing = this.doSync().finally(() => {
+        this.syncing = null;
+      });
+    }
+    return this.syncing;
+  }
+
+  private async refreshNames(): Promise<boolean> {
+    const st = await stat(join(this.opts.home, SESSION_INDEX_FILE)).catch(() => null);
+    const fp = st ? `${st.size}:${st.mtimeMs}` : "";
+    if (fp === this.namesFingerprint) return false;
+    this.namesFingerprint = fp;
+    const entries = await readSessionIndex(this.opts.home);
+    this.names = new Map([...entries].map(([id, e]) => [id, e.thread_name]));
+    return true;
+  }
+
+  private async doSync(): Promise<SyncStats> {
+    const started = Date.now();
+    const namesChanged = await this.refreshNames();
+    const files = await listRolloutFiles(this.opts.home);
+    const known = new Map<string, FileRow>();
+    for (const r of this.db.prepare("SELECT id, path, archived, file_size, file_mtime_ms, scan_offset, scan_lines, state FROM threads").all() as FileRow[]) known.set(r.id, r);
+    const stats: SyncStats = { files: files.length, scanned: 0, appended: 0, removed: 0, malformedLines: 0 };
+    // an id may exist both active and archived after an interrupted move: the active file wins
+    files.sort((a, b) => Number(b.archived) - Number(a.archived));
+    const seen = new Map<string, (typeof files)[number]>();
+    for (const f of files) seen.set(f.name.threadId, f);
+    const writes: IndexRow[] = [];
+    await Promise.all(
+      [...seen.values()].map(async (f) => {
+        const st = await stat(f.path).catch(() => null);
+        if (!st) return;
+        const size = st.size;
+        const mtime = Math.floor(st.mtimeMs);
+        const row = known.get(f.name.threadId);
+        const unchanged = row && row.path === f.path && row.file_size === size && row.file_mtime_ms === mtime;
+        if (unchanged && !namesChanged) return;
+        let meta: ThreadMetadata;
+        let offset: number;
+        let lines: number;
+        if (unchanged) {
+          meta = metaFromRow(row);
+          offset = row.scan_offset;
+          lines = row.scan_lines;
+        } else {
+          const resume = row && row.path === f.path && size >= row.scan_offset ? { meta: metaFromRow(row), offset: row.scan_offset, lines: row.scan_lines } : undefined;
+          const r = await scanRolloutMetadata(f.path, resume);
+          if (resume) stats.appended++;
+          else stats.scanned++;
+          stats.malformedLines += r.malformed;
+          meta = r.meta;
+          offset = r.offset;
+          lines = r.lines;
+        }
+        if (!meta.id) meta.id = f.name.threadId;
+        writes.push(this.toRow(meta, { path: f.path, archived: f.archived, size, mtime, offset, lines }));
+      }),
+    );
+    const removed = [...known.keys()].filter((id) => !seen.has(id));
+    stats.removed = removed.length;
+    const del = this.db.prepare("DELETE FROM threads WHERE id = ?");
+    this.db.transaction(() => {
+      for (const w of writes) this.upsert.run(w);
+      for (const id of removed) del.run(id);
+    })();
+    this.lastSync = started;
+    return stats;
+  }
+
+  private toRow(meta: ThreadMetadata, f: { path: string; archived: boolean; size: number; mtime: number; offset: number; lines: number }): IndexRow {
+    const name = this.names.get(meta.id) ?? meta.rolloutName;
+    const thread = buildThread({ meta, path: f.path, name, updatedAtMs: f.mtime, recencyAtMs: f.mtime, defaultProvider: this.opts.defaultProvider }, { forList: true });
+    return {
+      id: meta.id,
+      path: f.path,
+      archived: f.archived ? 1 : 0,
+      file_size: f.size,
+      file_mtime_ms: f.mtime,
+      scan_offset: f.offset,
+      scan_lines: f.lines,
+      state: JSON.stringify(meta),
+      created_at_ms: meta.createdAtMs,
+      updated_at_ms: f.mtime,
+      recency_at_ms: f.mtime,
+      preview: meta.preview,
+      name,
+      model_provider: thread.modelProvider,
+      source_kind: sourceKind(meta.source),
+      cwd: meta.cwd,
+      parent_thread_id: meta.parentThreadId,
+      thread_json: JSON.stringify(thread),
+    };
+  }
+
+  /** The stored row of a thread (active or archived), or null. */
+  get(id: string): IndexRow | null {
+    return (this.db.prepare("SELECT * FROM threads WHERE id = ?").get(id) as IndexRow | undefined) ?? null;
+  }
+
+  /** Full `Thread` (without turns) for thread/read. */
+  thread(row: IndexRow): Thread {
+    return buildThread({
+      meta: metaFromRow(row),
+      path: row.path,
+      name: row.name,
+      updatedAtMs: row.updated_at_ms,
+      recencyAtMs: row.recency_at_ms,
+      defaultProvider: this.opts.defaultProvider,
+    });
+  }
+
+  /** Path of a thread's rollout, syncing once if it is not known yet. */
+  async resolvePath(id: string): Promise<string | null> {
+    let row = this.get(id);
+    if (!row) {
+      await this.ensureFresh(true);
+      row = this.get(id);
+    }
+    return row?.path ?? null;
+  }
+}
