@@ -46,7 +46,17 @@ export function parseRolloutLine(text: string): ParseOutcome {
   if (typeof o.type !== "string") return { kind: "malformed", reason: "no type" };
   if (!known.has(o.type)) return { kind: "unknown", type: o.type };
   if (!o.payload || typeof o.payload !== "object" || Array.isArray(o.payload)) return { kind: "malformed", reason: "no payload" };
+  if (o.type === "turn_context" && !readableTurnContext(o.payload as JsonObject)) return { kind: "malformed", reason: "turn_context sandbox_policy has no type tag" };
   return { kind: "line", line: o as unknown as RolloutLine };
+}
+
+/**
+ * Codex <= 0.50 tagged `sandbox_policy` with "mode"; Codex 0.169 cannot decode such a
+ * turn_context and skips the whole line, so Spool does too (its model never shows).
+ */
+function readableTurnContext(p: JsonObject): boolean {
+  const sp = p.sandbox_policy;
+  return !(sp && typeof sp === "object" && !Array.isArray(sp) && !("type" in sp));
 }
 
 /** Session meta as written by Codex (only the fields Spool reads are named). */
