@@ -1,0 +1,67 @@
+// Cheap triage of raw rollout lines before JSON.parse: most lines of a big rollout (response
+// items, token records, world state, turn contexts) cannot change turns. Codex writes every line
+// as `{"timestamp":…,["ordinal":N,]"type":…,"payload":{"type":…` so the kinds sit in the first
+// bytes; anything that does not look like that is parsed normally.
+import { LEGACY_EVENTS, PAGINATED_EVENTS, PERSISTED_RESPONSE_ITEMS, type HistoryMode } from "./reducer.js";
+
+export const enum Triage {
+  /** cannot affect history: drop */
+  Skip = 0,
+  /** cannot affect turns but Codex's legacy replay keeps it (it advances implicit-turn indexes) */
+  Count = 1,
+  /** parse and feed */
+  Parse = 2,
+}
+
+const HEAD = /^\{"timestamp":"[^"]*",(?:"ordinal":\d+,)?"type":"([a-z_]+)","payload":\{(?:"type":"([A-Za-z_]+)")?/;
+const ITEM_TYPE = /"item":\{"type":"([A-Za-z]+)"/;
+
+/**
+ * `head` is the start of the line (a few hundred chars, latin1 is fine); `has(s)` tells whether the
+ * whole line contains `s` (only asked for rare kinds).
+ */
+export function triage(head: string, mode: HistoryMode, has: (s: string) => boolean): Triage {
+  const m = HEAD.exec(head);
+  if (!m) return Triage.Parse;
+  const type = m[1];
+  const inner = m[2];
+  if (mode === "paginated") {
+    if (type === "event_msg") {
+      if (inner === undefined) return Triage.Parse;
+      return PAGINATED_EVENTS.has(inner) ? Triage.Parse : Triage.Skip;
+    }
+    return type === "session_meta" ? Triage.Parse : Triage.Skip;
+  }
+  switch (type) {
+    case "session_meta":
+    case "compacted":
+      return Triage.Parse;
+    case "event_msg": {
+      if (inner === undefined) return Triage.Parse;
+      if (inner === "token_count") return Triage.Count;
+      if (inner === "item_completed") {
+        const it = ITEM_TYPE.exec(head);
+        if (!it) return Triage.Parse;
+        return it[1] === "Plan" || it[1] === "Sleep" ? Triage.Parse : Triage.Skip;
+      }
+      return LEGACY_EVENTS.has(inner) ? Triage.Parse : Triage.Skip;
+    }
+    case "response_item":
+      if (inner === undefined) return Triage.Parse;
+      if (!PERSISTED_RESPONSE_ITEMS.has(inner)) return Triage.Skip;
+      return inner === "message" && has("<hook_prompt") ? Triage.Parse : Triage.Count;
+    case "turn_context":
+      if (!has('"cwd":"')) return Triage.Parse;
+      if (!has('"sandbox_policy":')) return Triage.Count;
+      return has('"sandbox_policy":{"type":"') ? Triage.Count : Triage.Parse;
+    case "world_state":
+    case "inter_agent_communication":
+    case "inter_agent_communication_metadata":
+    case "rollout_reference":
+      return Triage.Count;
+    case "token_usage_record":
+      return has('"response_id":"') ? Triage.Count : Triage.Skip;
+    default:
+      return Triage.Skip;
+  }
+}
