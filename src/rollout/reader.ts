@@ -27,7 +27,7 @@ const NL = 10;
 export async function* scanLines(path: string, opts: ScanOptions = {}): AsyncGenerator<RawLine> {
   const fh = await open(path, "r");
   try {
-    const chunkSize = opts.chunkSize ?? 1 << 20;
+    const chunkSize = opts.chunkSize ?? 256 * 1024;
     let pos = opts.start ?? 0;
     const end = opts.end ?? Infinity;
     let index = opts.startIndex ?? 0;

@@ -39,6 +39,7 @@ export class AppServer {
 
   /** Brings the index up to date with the JSONL before the first request is served. */
   async start(): Promise<void> {
+    this.index.startWatching();
     const stats = await this.index.sync();
     this.log.info(stats, "index synced");
   }

@@ -2,12 +2,14 @@
 // from it. Files are re-read only when their size or mtime changed, and then only their tail.
 import type Database from "better-sqlite3";
 import { stat } from "node:fs/promises";
-import { listRolloutFiles, SESSION_INDEX_FILE } from "../../rollout/layout.js";
+import { mkdirSync, watch, type FSWatcher } from "node:fs";
+import { ARCHIVED_DIR, listRolloutFiles, SESSION_INDEX_FILE, SESSIONS_DIR } from "../../rollout/layout.js";
 import { readSessionIndex } from "../../rollout/session-index.js";
 import { buildThread } from "../../metadata/thread.js";
 import { sourceKind } from "../../metadata/thread.js";
 import { metaFromRow, openIndex, type IndexRow } from "./index-db.js";
 import { scanRolloutMetadata } from "./scan.js";
+import { forEachLimit } from "../../util/pool.js";
 import { join } from "node:path";
 import type { Thread } from "../../protocol/v2.js";
 import type { ThreadMetadata } from "../../metadata/derive.js";
@@ -16,8 +18,10 @@ export interface HomeIndexOptions {
   home: string;
   defaultProvider: string;
   memory?: boolean;
-  /** How stale a listing may be before the files are re-checked (ms). */
+  /** Without file-change events, how stale a listing may be before the files are re-checked (ms). */
   maxStalenessMs?: number;
+  /** Watch the home for changes (default true): no change seen means no re-check is needed. */
+  watch?: boolean;
   warn?: (msg: string) => void;
 }
 
@@ -37,6 +41,9 @@ export class HomeIndex {
   private namesFingerprint = "";
   private lastSync = 0;
   private syncing: Promise<SyncStats> | null = null;
+  private watchers: FSWatcher[] = [];
+  /** Set by file events; while watching and clean, the index is known to be current. */
+  private dirty = true;
   private readonly upsert: Database.Statement;
 
   constructor(private readonly opts: HomeIndexOptions) {
@@ -54,14 +61,47 @@ export class HomeIndex {
   }
 
   close(): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
     this.db.close();
   }
 
-  /** Re-checks the files if the last check is older than the staleness bound. */
+  /**
+   * Re-checks the files when something may have changed: a file event since the last check, or
+   * (without working watchers) a check older than the staleness bound. Listing then costs no I/O.
+   */
   async ensureFresh(force = false): Promise<void> {
-    const maxAge = this.opts.maxStalenessMs ?? 1000;
-    if (!force && Date.now() - this.lastSync < maxAge) return;
+    if (!force) {
+      const age = Date.now() - this.lastSync;
+      const watching = this.watchers.length > 0;
+      if (watching ? !this.dirty && age < (this.opts.maxStalenessMs ?? 30_000) : age < (this.opts.maxStalenessMs ?? 1000)) return;
+    }
     await this.sync();
+  }
+
+  /** Starts watching sessions/, archived_sessions/ and session_index.jsonl for changes. */
+  startWatching(): void {
+    if (this.opts.watch === false || this.watchers.length) return;
+    const mark = () => {
+      this.dirty = true;
+    };
+    const { home } = this.opts;
+    try {
+      for (const dir of [SESSIONS_DIR, ARCHIVED_DIR]) mkdirSync(join(home, dir), { recursive: true });
+      this.watchers.push(watch(join(home, SESSIONS_DIR), { recursive: true }, mark));
+      this.watchers.push(watch(join(home, ARCHIVED_DIR), mark));
+      this.watchers.push(watch(home, (_e, f) => f === SESSION_INDEX_FILE && mark()));
+      for (const w of this.watchers) w.on("error", () => this.stopWatching());
+    } catch (e) {
+      this.opts.warn?.(`not watching ${home} for changes (${(e as Error).message}); re-checking files every second instead`);
+      this.stopWatching();
+    }
+  }
+
+  private stopWatching(): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    this.dirty = true;
   }
 
   /** One sync at a time; concurrent callers share it. */
@@ -86,6 +126,8 @@ export class HomeIndex {
 
   private async doSync(): Promise<SyncStats> {
     const started = Date.now();
+    // events during the scan must trigger another one: clear before reading, not after
+    this.dirty = false;
     const namesChanged = await this.refreshNames();
     const files = await listRolloutFiles(this.opts.home);
     const known = new Map<string, FileRow>();
@@ -96,8 +138,8 @@ export class HomeIndex {
     const seen = new Map<string, (typeof files)[number]>();
     for (const f of files) seen.set(f.name.threadId, f);
     const writes: IndexRow[] = [];
-    await Promise.all(
-      [...seen.values()].map(async (f) => {
+    // bounded: each scan holds a read buffer, and a home can have many thousands of rollouts
+    await forEachLimit([...seen.values()], 8, async (f) => {
         const st = await stat(f.path).catch(() => null);
         if (!st) return;
         const size = st.size;
@@ -124,8 +166,7 @@ export class HomeIndex {
         }
         if (!meta.id) meta.id = f.name.threadId;
         writes.push(this.toRow(meta, { path: f.path, archived: f.archived, size, mtime, offset, lines }));
-      }),
-    );
+    });
     const removed = [...known.keys()].filter((id) => !seen.has(id));
     stats.removed = removed.length;
     const del = this.db.prepare("DELETE FROM threads WHERE id = ?");
