@@ -126,8 +126,10 @@ async function feedFile(ctx: Ctx, path: string, end?: number): Promise<void> {
 function feedRaw(ctx: Ctx, buf: Buffer, start: number, end: number): void {
   const index = ctx.index++;
   const head = buf.toString("latin1", start, Math.min(end, start + HEAD_BYTES));
-  const line = buf.subarray(start, end);
-  const t = triage(head, ctx.mode, (s) => line.indexOf(s) >= 0);
+  let line: Buffer | null = null;
+  const find = (s: string) => (line ??= buf.subarray(start, end)).indexOf(s);
+  const at = (i: number, s: string) => i >= 0 && start + i + s.length <= end && buf.toString("latin1", start + i, start + i + s.length) === s;
+  const t = triage(head, ctx.mode, find, at);
   if (t === Triage.Skip) return;
   if (t === Triage.Count) {
     ctx.reducer.countSkipped(1);

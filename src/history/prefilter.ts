@@ -15,12 +15,15 @@ export const enum Triage {
 
 const HEAD = /^\{"timestamp":"[^"]*",(?:"ordinal":\d+,)?"type":"([a-z_]+)","payload":\{(?:"type":"([A-Za-z_]+)")?/;
 const ITEM_TYPE = /"item":\{"type":"([A-Za-z]+)"/;
+const ROLE_NOT_USER = /"role":"(?:assistant|developer|system)"/;
+const SANDBOX = '"sandbox_policy":';
 
 /**
- * `head` is the start of the line (a few hundred chars, latin1 is fine); `has(s)` tells whether the
- * whole line contains `s` (only asked for rare kinds).
+ * `head` is the start of the line (a few hundred chars, latin1 is fine); `find(s)` gives the
+ * offset of `s` in the whole line or -1 (asked only when the head cannot tell), and `at(i, s)`
+ * whether the line has `s` at offset `i`.
  */
-export function triage(head: string, mode: HistoryMode, has: (s: string) => boolean): Triage {
+export function triage(head: string, mode: HistoryMode, find: (s: string) => number, at: (i: number, s: string) => boolean): Triage {
   const m = HEAD.exec(head);
   if (!m) return Triage.Parse;
   const type = m[1];
@@ -49,18 +52,23 @@ export function triage(head: string, mode: HistoryMode, has: (s: string) => bool
     case "response_item":
       if (inner === undefined) return Triage.Parse;
       if (!PERSISTED_RESPONSE_ITEMS.has(inner)) return Triage.Skip;
-      return inner === "message" && has("<hook_prompt") ? Triage.Parse : Triage.Count;
-    case "turn_context":
-      if (!has('"cwd":"')) return Triage.Parse;
-      if (!has('"sandbox_policy":')) return Triage.Count;
-      return has('"sandbox_policy":{"type":"') ? Triage.Count : Triage.Parse;
+      if (inner !== "message") return Triage.Count;
+      // only user messages can be hook prompts
+      if (ROLE_NOT_USER.test(head)) return Triage.Count;
+      return find("<hook_prompt") >= 0 ? Triage.Parse : Triage.Count;
+    case "turn_context": {
+      if (head.indexOf('"cwd":"') < 0 && find('"cwd":"') < 0) return Triage.Parse;
+      const sp = find(SANDBOX);
+      if (sp < 0) return Triage.Count;
+      return at(sp + SANDBOX.length, '{"type":"') ? Triage.Count : Triage.Parse;
+    }
     case "world_state":
     case "inter_agent_communication":
     case "inter_agent_communication_metadata":
     case "rollout_reference":
       return Triage.Count;
     case "token_usage_record":
-      return has('"response_id":"') ? Triage.Count : Triage.Skip;
+      return head.indexOf('"response_id":"') >= 0 || find('"response_id":"') >= 0 ? Triage.Count : Triage.Skip;
     default:
       return Triage.Skip;
   }

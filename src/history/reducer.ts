@@ -552,8 +552,12 @@ export class ThreadHistoryReducer {
       case "task_complete":
       case "turn_complete": {
         const id = str(p.turn_id) ?? "";
+        const err = isObj(p.error) ? p.error : null;
         const apply = (t: TurnRec) => {
-          if (t.status === "inProgress" || t.status === "completed") t.status = "completed";
+          if (err) {
+            t.status = "failed";
+            t.error = turnErrorFrom(err);
+          } else if (t.status === "inProgress" || t.status === "completed") t.status = "completed";
           if (typeof p.started_at === "number") t.startedAt = p.started_at;
           t.completedAt = num(p.completed_at);
           t.durationMs = num(p.duration_ms);
