@@ -105,24 +105,37 @@ function applySessionMeta(m: ThreadMetadata, p: JsonObject, lineTimestamp: strin
   }
 }
 
-function setPreview(m: ThreadMetadata, text: string, images: boolean): void {
-  m.hasUserEvent = true;
-  if (m.preview) return;
-  const t = userText(text);
-  m.preview = t || (images ? "[Image]" : "");
+/**
+ * The preview a user event gives (`user_message`, or `item_completed` of a UserMessage): the text
+ * after the context marker, trimmed, else "[Image]" for an image-only message, else "".
+ * `null` when the event is not a user message.
+ */
+export function userEventPreview(p: JsonObject): string | null {
+  let text: string;
+  let images: boolean;
+  if (p.type === "user_message") {
+    text = str(p.message) ?? "";
+    images = arr(p.images).length + arr(p.local_images).length > 0;
+  } else if (p.type === "item_completed") {
+    const item = obj(p.item);
+    if (item?.type !== "UserMessage") return null;
+    const parts = arr(item.content).map(obj);
+    text = parts.filter((c) => c?.type === "text").map((c) => str(c!.text) ?? "").join("\n");
+    images = parts.some((c) => c?.type === "image" || c?.type === "local_image");
+  } else {
+    return null;
+  }
+  return userText(text) || (images ? "[Image]" : "");
 }
 
 function applyEvent(m: ThreadMetadata, p: JsonObject): void {
   switch (p.type) {
     case "user_message":
-      setPreview(m, str(p.message) ?? "", arr(p.images).length + arr(p.local_images).length > 0);
-      return;
     case "item_completed": {
-      const item = obj(p.item);
-      if (item?.type !== "UserMessage") return;
-      const parts = arr(item.content).map(obj);
-      const text = parts.filter((c) => c?.type === "text").map((c) => str(c!.text) ?? "").join("\n");
-      setPreview(m, text, parts.some((c) => c?.type === "image" || c?.type === "local_image"));
+      const preview = userEventPreview(p);
+      if (preview === null) return;
+      m.hasUserEvent = true;
+      if (!m.preview) m.preview = preview;
       return;
     }
     case "token_count": {
