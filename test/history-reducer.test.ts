@@ -141,6 +141,14 @@ test("fork: the parent's bytes up to history_base.end_byte_offset come first, re
     assert.equal(h.turnOrdinal(forkTurns[8].id), 94, "the fork's own turn keeps its ordinal");
     assert.equal(h.turnOrdinal(forkTurns[0].id), 1, "inherited turns keep the parent's ordinals");
 
+    // feeding the same logical stream by hand (parent bytes, then the fork's own lines) gives the same
+    const forkBase = JSON.parse(fs.readFileSync(forkFile, "utf8").split("\n")[0]).payload.history_base.end_byte_offset;
+    const stream = fs.readFileSync(corpusFile(BASICS)).subarray(0, forkBase).toString("utf8") + fs.readFileSync(forkFile, "utf8") + fs.readFileSync(grandFile, "utf8");
+    const byHand = new ThreadHistoryReducer({ threadId: grandId });
+    for (const { line, ordinal } of parsedLines(stream)) byHand.feed(line, ordinal);
+    assert.equal(byHand.historyMode(), "paginated");
+    assert.equal(JSON.stringify(byHand.turns()), JSON.stringify(turns));
+
     // a parent that cannot be found: only the thread's own lines
     const alone = await loadThreadHistory(grandFile, async () => null);
     assert.deepEqual(alone.turns().map((t) => t.id), ["g-turn"]);

@@ -182,6 +182,8 @@ function legacyEventCounts(p: JsonObject): boolean {
       return typeof p.turn_id === "string";
     case "thread_rolled_back":
       return typeof p.num_turns === "number";
+    case "turn_aborted":
+      return p.reason !== undefined;
     case "entered_review_mode":
       return isObj(p.target);
     case "web_search_end":
@@ -208,6 +210,7 @@ export class ThreadHistoryReducer {
   private threadId: string | null;
   private mode: HistoryMode;
   private modeKnown: boolean;
+  private sawMeta = false;
 
   // legacy state
   private done: TurnRec[] = [];
@@ -306,11 +309,13 @@ export class ThreadHistoryReducer {
   private onSessionMeta(p: JsonObject): void {
     const id = str(p.id);
     if (this.threadId === null && id) this.threadId = id;
-    if (id !== null && id !== this.threadId) return;
-    if (!this.modeKnown) {
-      this.mode = p.history_mode === "paginated" ? "paginated" : "legacy";
-      this.modeKnown = true;
-    }
+    if (this.modeKnown) return;
+    // A fork's stream starts with its parent's lines: until the thread's own session_meta shows
+    // up, go by the first one seen (forks keep their parent's history mode).
+    const own = id === null || id === this.threadId;
+    if (own || !this.sawMeta) this.mode = p.history_mode === "paginated" ? "paginated" : "legacy";
+    this.sawMeta = true;
+    if (own) this.modeKnown = true;
   }
 
   private dirty(t: TurnRec | null | undefined): void {
@@ -698,6 +703,7 @@ export class ThreadHistoryReducer {
       threadId: this.threadId,
       mode: this.mode,
       modeKnown: this.modeKnown,
+      sawMeta: this.sawMeta,
       lineIndex: this.lineIndex,
       nextItem: this.nextItem,
       done: this.done.map(turn),
@@ -716,6 +722,7 @@ export class ThreadHistoryReducer {
     if (!s || s.v !== 1) throw new Error("unsupported thread history snapshot");
     const r = new ThreadHistoryReducer({ threadId: s.threadId ?? undefined, historyMode: s.mode });
     r.modeKnown = s.modeKnown;
+    r.sawMeta = s.sawMeta === true;
     r.lineIndex = s.lineIndex;
     r.nextItem = s.nextItem;
     const turn = (o: SnapTurn): TurnRec => ({
@@ -773,6 +780,7 @@ interface SnapshotV1 {
   threadId: string | null;
   mode: HistoryMode;
   modeKnown: boolean;
+  sawMeta?: boolean;
   lineIndex: number;
   nextItem: number;
   done: SnapTurn[];
