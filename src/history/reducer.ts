@@ -214,6 +214,8 @@ export class ThreadHistoryReducer {
 
   // legacy state
   private done: TurnRec[] = [];
+  /** first finished turn with each id (Codex looks turns up by id, first match wins) */
+  private doneById = new Map<string, TurnRec>();
   private cur: TurnRec | null = null;
   private lineIndex = 0;
   private nextItem = 1;
@@ -632,12 +634,14 @@ export class ThreadHistoryReducer {
     if (!c) return;
     this.cur = null;
     this.cache = null;
-    if (keepTurn(c)) this.done.push(c);
+    if (keepTurn(c)) {
+      this.done.push(c);
+      if (!this.doneById.has(c.id)) this.doneById.set(c.id, c);
+    }
   }
 
   private findDone(id: string): TurnRec | null {
-    for (const t of this.done) if (t.id === id) return t;
-    return null;
+    return this.doneById.get(id) ?? null;
   }
 
   private pushItem(t: TurnRec, item: ThreadItem, ordinal: number): void {
@@ -670,6 +674,8 @@ export class ThreadHistoryReducer {
   }
 
   private rebuildLegacyOrdinals(): void {
+    this.doneById.clear();
+    for (const t of this.done) if (!this.doneById.has(t.id)) this.doneById.set(t.id, t);
     this.turnOrd.clear();
     this.itemOrd.clear();
     const add = (t: TurnRec) => {
@@ -742,6 +748,7 @@ export class ThreadHistoryReducer {
       view: null,
     });
     r.done = s.done.map(turn);
+    for (const t of r.done) if (!r.doneById.has(t.id)) r.doneById.set(t.id, t);
     r.cur = s.cur ? turn(s.cur) : null;
     r.rows = s.rows.map(turn);
     for (const t of r.rows) r.rowById.set(t.id, t);
