@@ -188,6 +188,29 @@ test("a truncated last line (torn write) is ignored; unknown line types and even
   }
 });
 
+test("loader: a line longer than its read buffer (8 MB) is read whole", async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "history-big-"));
+  try {
+    const id = "01a1fba4-eeee-7000-8000-000000000001";
+    const big = "x".repeat(9 << 20);
+    const lines = [
+      { timestamp: "t", ordinal: 0, type: "session_meta", payload: { id, history_mode: "paginated" } },
+      { timestamp: "t", ordinal: 1, type: "event_msg", payload: { type: "task_started", turn_id: "a", started_at: 1 } },
+      { timestamp: "t", ordinal: 2, type: "response_item", payload: { type: "message", role: "assistant", content: [{ type: "output_text", text: big }] } },
+      { timestamp: "t", ordinal: 3, type: "event_msg", payload: { type: "item_completed", turn_id: "a", item: { type: "AgentMessage", id: "m", content: [{ type: "Text", text: big }] } } },
+      { timestamp: "t", ordinal: 4, type: "event_msg", payload: { type: "task_complete", turn_id: "a", completed_at: 2 } },
+    ];
+    const file = path.join(tmp, `rollout-x-${id}.jsonl`);
+    fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    const [turn] = (await loadThreadHistory(file, async () => null)).turns();
+    assert.equal(turn.status, "completed");
+    assert.equal(turn.items.length, 1);
+    assert.equal((turn.items[0].text as string).length, big.length);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
 // ------------------------------------------------------------------------------- small fixtures
 
 let clock = 0;
