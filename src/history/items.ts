@@ -494,7 +494,7 @@ export function exitedReviewText(p: O): string {
 const HOOK_RE = /^<hook_prompt\s+hook_run_id\s*=\s*(?:"([^"]*)"|'([^']*)')\s*>([\s\S]*)<\/hook_prompt>$/;
 
 function xmlUnescape(s: string): string {
-  return s.replace(/&(amp|lt|gt|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (m, e: string) => {
+  return s.replace(/&(amp|lt|gt|quot|apos|#x[0-9a-fA-F]+|#[0-9]+);/g, (_m, e: string) => {
     switch (e) {
       case "amp":
         return "&";
