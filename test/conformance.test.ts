@@ -19,6 +19,16 @@ if (fs.existsSync(legacyRoot)) {
   }
 }
 
+/**
+ * Answers where Codex 0.169.0 is not reproducible from the files. In the 0.110.0 home, Codex's
+ * backfill stores the "Interrupted app thread" (data[1] / read-1) with updated_at_ms equal to the
+ * archived thread's mtime (1795228038066), not its own rollout's mtime (1795228037960): a
+ * cross-thread mix-up in its SQLite backfill that Spool does not copy. Only these fields.
+ */
+const KNOWN_DIVERGENCES: Record<string, RegExp[]> = {
+  "0.110.0": [/^list-(all-sources|default)\.data\[1\]\.recencyAt:/, /^read-1\.thread\.(updatedAt|recencyAt):/],
+};
+
 const homes: string[] = [];
 after(() => {
   for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
@@ -34,7 +44,9 @@ for (const fixture of fixtures) {
       try {
         await client.initialize("conformance");
         const outcomes = await replayGoldens(client, fixture);
-        const failed = outcomes.filter((o) => !o.ok);
+        const allowed = KNOWN_DIVERGENCES[path.basename(fixture)] ?? [];
+        for (const o of outcomes) o.diffs = o.diffs.filter((d) => !allowed.some((re) => re.test(d)));
+        const failed = outcomes.filter((o) => o.diffs.length > 0);
         const report = failed.map((o) => `${o.file}:\n  ${o.diffs.slice(0, 6).join("\n  ")}`).join("\n");
         assert.equal(failed.length, 0, `${failed.length}/${outcomes.length} goldens differ:\n${report}`);
         for (const o of outcomes) {

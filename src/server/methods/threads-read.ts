@@ -7,7 +7,9 @@ import { invalidRequest } from "../errors.js";
 import { RawJson } from "../jsonrpc.js";
 import { CursorError, listThreads } from "../../store/local/list-threads.js";
 import { loadThreadHistory } from "../../history/load.js";
-import { listItems, listTurns } from "../../history/paging.js";
+import { HistoryRequestError, listItems, listTurns } from "../../history/paging.js";
+import { interruptStaleTurns } from "../../history/reducer.js";
+import { RpcError } from "../errors.js";
 import type { IndexRow } from "../../store/local/index-db.js";
 
 const SortDirection = z.enum(["asc", "desc"]);
@@ -76,7 +78,8 @@ export function registerReadMethods(app: AppServer): void {
   const history = (row: IndexRow) => loadThreadHistory(row.path, (id) => index.resolvePath(id));
 
   const rethrowCursor = (e: unknown): never => {
-    if (e instanceof CursorError || (e instanceof Error && /cursor/i.test(e.message))) throw invalidRequest(e.message);
+    if (e instanceof CursorError) throw invalidRequest(e.message);
+    if (e instanceof HistoryRequestError) throw new RpcError(e.code, e.message);
     throw e;
   };
 
@@ -112,7 +115,8 @@ export function registerReadMethods(app: AppServer): void {
     const p = decodeParams(ThreadReadParams, raw);
     const row = await findThread(p.threadId);
     const thread = index.thread(row);
-    if (p.includeTurns) thread.turns = (await history(row)).turns();
+    // nothing runs in a thread that is not loaded: an unfinished turn was interrupted
+    if (p.includeTurns) thread.turns = interruptStaleTurns((await history(row)).turns());
     return { thread };
   });
 
