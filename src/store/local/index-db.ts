@@ -95,6 +95,8 @@ export function openIndex(home: string, opts: { memory?: boolean } = {}): Opened
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       init(db);
+      // another process holding the write lock must not stall every sync: find out now
+      db.exec("BEGIN IMMEDIATE; COMMIT");
       return db;
     } catch (e) {
       db.close();
