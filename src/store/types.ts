@@ -1,10 +1,11 @@
 // The ThreadStore seam (after Codex's thread-store crate): raw history appends, one literal
 // metadata patch, reads, keyset lists, archive/unarchive/delete. Async so remote stores fit.
-import type { Json, JsonObject } from "../rollout/line.js";
+import type { Json, JsonObject, KnownLineType } from "../rollout/line.js";
 
 /** A rollout item as stored: the line without its timestamp/ordinal envelope. */
 export interface RolloutItem {
-  type: "session_meta" | "response_item" | "event_msg" | "turn_context" | "compacted" | "world_state" | "token_usage_record" | "inter_agent_communication";
+  /** Every line type the reader knows (the persistence policy keeps all of them). */
+  type: KnownLineType;
   payload: JsonObject;
 }
 

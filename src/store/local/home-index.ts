@@ -3,14 +3,17 @@
 import type Database from "better-sqlite3";
 import { stat } from "node:fs/promises";
 import { mkdirSync, watch, type FSWatcher } from "node:fs";
-import { ARCHIVED_DIR, listRolloutFiles, SESSION_INDEX_FILE, SESSIONS_DIR } from "../../rollout/layout.js";
+import { ARCHIVED_DIR, listRolloutFiles, parseRolloutFileName, SESSION_INDEX_FILE, SESSIONS_DIR } from "../../rollout/layout.js";
+import { scanLines } from "../../rollout/reader.js";
+import { parseRolloutLine } from "../../rollout/line.js";
+import { emptyMetadata, mayAffectMetadata, reduceMetadata } from "../../metadata/derive.js";
 import { readSessionIndex } from "../../rollout/session-index.js";
 import { buildThread } from "../../metadata/thread.js";
 import { sourceKind } from "../../metadata/thread.js";
 import { metaFromRow, openIndex, type IndexRow } from "./index-db.js";
 import { scanRolloutMetadata } from "./scan.js";
 import { forEachLimit } from "../../util/pool.js";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Thread } from "../../protocol/v2.js";
 import type { ThreadMetadata } from "../../metadata/derive.js";
 
@@ -218,6 +221,56 @@ export class HomeIndex {
       recencyAtMs: row.recency_at_ms,
       defaultProvider: this.opts.defaultProvider,
     });
+  }
+
+  /**
+   * Brings one rollout's row up to date right after a writer made its bytes durable (the write
+   * path calls this after each fsync): folds only the file's new tail, never past `end` (the
+   * durable size), so the row never covers bytes that are not durable. `previousPath` names the
+   * same file before a rename (archive/unarchive): its folded state is kept, not rescanned. A
+   * changed session_index.jsonl (a name was set) runs a full sync instead, which rewrites every
+   * row's name. A file that is gone drops its row. Waits for a sync in flight first.
+   */
+  async refreshFile(path: string, opts: { previousPath?: string; end?: number } = {}): Promise<void> {
+    while (this.syncing) await this.syncing.catch(() => {});
+    const parsed = parseRolloutFileName(basename(path));
+    if (!parsed) throw new Error(`not a rollout file name: ${path}`);
+    const id = parsed.threadId;
+    const idx = await stat(join(this.opts.home, SESSION_INDEX_FILE)).catch(() => null);
+    if ((idx ? `${idx.size}:${idx.mtimeMs}` : "") !== this.namesFingerprint) {
+      await this.sync();
+      return;
+    }
+    const row = this.db.prepare("SELECT id, path, archived, file_size, file_mtime_ms, scan_offset, scan_lines, state FROM threads WHERE id = ?").get(id) as FileRow | undefined;
+    const st = await stat(path).catch(() => null);
+    if (!st) {
+      if (row && row.path === path) this.db.prepare("DELETE FROM threads WHERE id = ?").run(id);
+      return;
+    }
+    const size = Math.min(st.size, opts.end ?? Infinity);
+    const mtime = Math.floor(st.mtimeMs);
+    const same = row && (row.path === path || (opts.previousPath !== undefined && row.path === opts.previousPath));
+    let meta = same && size >= row.scan_offset ? metaFromRow(row) : emptyMetadata();
+    let offset = same && size >= row.scan_offset ? row.scan_offset : 0;
+    let lines = same && size >= row.scan_offset ? row.scan_lines : 0;
+    if (offset < size) {
+      for await (const raw of scanLines(path, { start: offset, end: size, startIndex: lines })) {
+        if (!raw.terminated) break;
+        offset = raw.next;
+        lines++;
+        if (!mayAffectMetadata(raw.text)) continue;
+        const r = parseRolloutLine(raw.text);
+        if (r.kind === "line") reduceMetadata(meta, r.line);
+      }
+    }
+    if (!meta.id) meta.id = id;
+    const archived = dirname(path) === join(this.opts.home, ARCHIVED_DIR);
+    this.upsert.run(this.toRow(meta, { path, archived, size, mtime, offset, lines }));
+  }
+
+  /** Drops a thread's row (its files were deleted). */
+  removeThread(id: string): void {
+    this.db.prepare("DELETE FROM threads WHERE id = ?").run(id);
   }
 
   /** Path of a thread's rollout, syncing once if it is not known yet. */
