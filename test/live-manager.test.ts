@@ -5,105 +5,82 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ThreadManager, type CloseReason } from "../src/live/thread-manager.js";
 import type { LiveStore } from "../src/live/live-thread.js";
-import {
-  ThreadStoreError,
-  type CreateThreadParams,
-  type RolloutItem,
-  type StoredThread,
-  type ThreadMetadataPatch,
-  type ThreadPage,
-} from "../src/store/types.js";
+import { InMemoryThreadStore } from "../src/store/memory/memory-store.js";
+import { ThreadStoreError, type CreateThreadParams, type RolloutItem, type ThreadMetadataPatch } from "../src/store/types.js";
 
-// ---- a minimal store with a writer lock shared by "processes" (stand-in until src/store lands) ----
+// ---- InMemoryThreadStore behind per-"process" views that hold a writer lock ----
+// The in-memory store is the durable home; each view plays one process: it takes the thread's
+// writer lock in createThread/resumeThread (conflict if another view holds it) and releases it
+// in shutdownThread/discardThread, like the local store's lock file. Views record their calls.
 
 type Call = { op: string; threadId: string; items?: RolloutItem[]; patch?: ThreadMetadataPatch };
 
-/** The durable side: what every "process" sees (the home), including the writer locks. */
 class Home {
-  readonly rows = new Map<string, StoredThread>();
-  readonly histories = new Map<string, RolloutItem[]>();
+  readonly store = new InMemoryThreadStore();
   readonly locks = new Set<string>();
 }
 
-class LockingStore implements LiveStore {
+class ProcessView {
   readonly calls: Call[] = [];
-  constructor(readonly home = new Home()) {}
-
-  private lock(threadId: string): void {
-    if (this.home.locks.has(threadId)) throw ThreadStoreError.conflict(`rollout of ${threadId} is locked by another writer`);
-    this.home.locks.add(threadId);
+  readonly store: LiveStore;
+  constructor(readonly home = new Home()) {
+    const base = home.store;
+    const lock = (id: string) => {
+      if (home.locks.has(id)) throw ThreadStoreError.conflict("the rollout is locked by another writer");
+      home.locks.add(id);
+    };
+    const record = (op: string, threadId: string, extra: Partial<Call> = {}) => this.calls.push({ op, threadId, ...extra });
+    const overrides: Partial<LiveStore> = {
+      createThread: async (p: CreateThreadParams) => {
+        record("createThread", p.threadId);
+        await base.createThread(p);
+        lock(p.threadId);
+      },
+      resumeThread: async (id: string, opts?: { includeArchived?: boolean }) => {
+        record("resumeThread", id);
+        await base.resumeThread(id, opts);
+        lock(id);
+      },
+      shutdownThread: async (id: string) => {
+        record("shutdownThread", id);
+        home.locks.delete(id);
+      },
+      discardThread: async (id: string) => {
+        home.locks.delete(id);
+      },
+      appendItems: async (id: string, items: RolloutItem[]) => {
+        record("appendItems", id, { items });
+        return base.appendItems(id, items);
+      },
+      flushThread: async (id: string) => {
+        record("flushThread", id);
+        return base.flushThread(id);
+      },
+      updateThreadMetadata: async (id: string, patch: ThreadMetadataPatch, opts?: { includeArchived?: boolean }) => {
+        record("updateThreadMetadata", id, { patch });
+        return base.updateThreadMetadata(id, patch, opts);
+      },
+      loadHistory: async (id: string, opts?: { includeArchived?: boolean }) => {
+        record("loadHistory", id);
+        return base.loadHistory(id, opts);
+      },
+      archiveThread: async (id: string) => {
+        record("archiveThread", id);
+        return base.archiveThread(id);
+      },
+      deleteThread: async (id: string) => {
+        record("deleteThread", id);
+        return base.deleteThread(id);
+      },
+    };
+    this.store = new Proxy(base, {
+      get: (target, prop, receiver) => {
+        if (prop in overrides) return overrides[prop as keyof LiveStore];
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === "function" ? v.bind(target) : v;
+      },
+    }) as LiveStore;
   }
-  async createThread(p: CreateThreadParams): Promise<void> {
-    this.calls.push({ op: "createThread", threadId: p.threadId });
-    if (this.home.rows.has(p.threadId)) throw ThreadStoreError.conflict(`thread exists: ${p.threadId}`);
-    this.lock(p.threadId);
-    this.home.rows.set(p.threadId, {
-      threadId: p.threadId, sessionId: p.threadId, forkedFromId: null, parentThreadId: null, rolloutPath: null, preview: "",
-      firstUserMessage: null, name: null, modelProvider: p.modelProvider, model: null, reasoningEffort: null, createdAtMs: 0,
-      updatedAtMs: 0, recencyAtMs: 0, archivedAtMs: null, cwd: p.cwd, cliVersion: p.cliVersion, originator: p.originator,
-      source: p.source, threadSource: null, agentNickname: null, agentRole: null, gitInfo: null, historyMode: "legacy", tokensUsed: 0,
-    });
-    this.home.histories.set(p.threadId, []);
-  }
-  async resumeThread(threadId: string): Promise<void> {
-    this.calls.push({ op: "resumeThread", threadId });
-    if (!this.home.rows.has(threadId)) throw ThreadStoreError.notFound(threadId);
-    this.lock(threadId);
-  }
-  async shutdownThread(threadId: string): Promise<void> {
-    this.calls.push({ op: "shutdownThread", threadId });
-    this.home.locks.delete(threadId);
-  }
-  async discardThread(threadId: string): Promise<void> {
-    this.home.locks.delete(threadId);
-  }
-  async appendItems(threadId: string, items: RolloutItem[]): Promise<void> {
-    this.calls.push({ op: "appendItems", threadId, items });
-    const h = this.home.histories.get(threadId);
-    if (!h) throw ThreadStoreError.notFound(threadId);
-    h.push(...items);
-  }
-  async flushThread(threadId: string): Promise<void> {
-    this.calls.push({ op: "flushThread", threadId });
-  }
-  async updateThreadMetadata(threadId: string, patch: ThreadMetadataPatch): Promise<StoredThread> {
-    this.calls.push({ op: "updateThreadMetadata", threadId, patch });
-    const row = this.home.rows.get(threadId);
-    if (!row) throw ThreadStoreError.notFound(threadId);
-    for (const [k, v] of Object.entries(patch)) if (v !== undefined && k !== "advanceRecencyAtMs" && k !== "gitInfo") (row as unknown as Record<string, unknown>)[k] = v;
-    return { ...row };
-  }
-  async readThread(threadId: string): Promise<StoredThread> {
-    const row = this.home.rows.get(threadId);
-    if (!row) throw ThreadStoreError.notFound(threadId);
-    return { ...row };
-  }
-  async loadHistory(threadId: string): Promise<RolloutItem[]> {
-    this.calls.push({ op: "loadHistory", threadId });
-    const h = this.home.histories.get(threadId);
-    if (!h) throw ThreadStoreError.notFound(threadId);
-    return [...h];
-  }
-  async listThreads(): Promise<ThreadPage> {
-    return { items: [...this.home.rows.values()], nextCursor: null };
-  }
-  async archiveThread(threadId: string): Promise<void> {
-    this.calls.push({ op: "archiveThread", threadId });
-    const row = this.home.rows.get(threadId);
-    if (row) row.archivedAtMs = 1;
-  }
-  async unarchiveThread(threadId: string): Promise<StoredThread> {
-    const row = this.home.rows.get(threadId);
-    if (!row) throw ThreadStoreError.notFound(threadId);
-    row.archivedAtMs = null;
-    return { ...row };
-  }
-  async deleteThread(threadId: string): Promise<void> {
-    this.calls.push({ op: "deleteThread", threadId });
-    this.home.rows.delete(threadId);
-    this.home.histories.delete(threadId);
-  }
-  async close(): Promise<void> {}
 
   opsFor(threadId: string): string[] {
     return this.calls.filter((c) => c.threadId === threadId).map((c) => c.op);
@@ -128,8 +105,8 @@ function closedLog(m: ThreadManager): [string, CloseReason][] {
 }
 
 test("one owner per loaded thread: load/resume return the same LiveThread; create of a loaded id is a conflict", async () => {
-  const store = new LockingStore();
-  const m = new ThreadManager(store);
+  const view = new ProcessView();
+  const m = new ThreadManager(view.store);
   const live = await m.create(params(A));
   assert.equal(await m.resume(A), live);
   assert.equal(await m.load(A), live);
@@ -141,23 +118,23 @@ test("one owner per loaded thread: load/resume return the same LiveThread; creat
 });
 
 test("concurrent loads of one thread share one LiveThread and one store resume", async () => {
-  const store = new LockingStore();
-  await store.createThread(params(A));
-  await store.shutdownThread(A);
-  const m = new ThreadManager(store);
+  const view = new ProcessView();
+  await view.store.createThread(params(A));
+  await view.store.shutdownThread!(A);
+  const m = new ThreadManager(view.store);
   const [x, y, z] = await Promise.all([m.resume(A), m.load(A), m.resume(A)]);
   assert.equal(x, y);
   assert.equal(y, z);
-  assert.equal(store.calls.filter((c) => c.op === "resumeThread").length, 1);
+  assert.equal(view.calls.filter((c) => c.op === "resumeThread").length, 1);
   await m.shutdown();
 });
 
 test("loaded threads mutate through their LiveThread, cold threads straight through the store", async () => {
-  const store = new LockingStore();
-  const m = new ThreadManager(store, { touchIntervalMs: 60_000 });
+  const view = new ProcessView();
+  const m = new ThreadManager(view.store, { touchIntervalMs: 60_000 });
   const live = await m.create(params(A));
   await m.appendItems(A, [userMsg("hello"), ev("agent_message_delta", { delta: "x" })]);
-  assert.deepEqual(store.opsFor(A), ["createThread", "appendItems", "updateThreadMetadata"], "loaded: append then derived patch");
+  assert.deepEqual(view.opsFor(A), ["createThread", "appendItems", "updateThreadMetadata"], "loaded: append then derived patch");
   await m.appendItems(A, [agent("throttled touch")]);
   let viaLive = 0;
   const orig = live.updateMetadata.bind(live);
@@ -165,21 +142,22 @@ test("loaded threads mutate through their LiveThread, cold threads straight thro
   const named = await m.setName(A, "Loaded name");
   assert.equal(viaLive, 1, "setName on a loaded thread goes through its LiveThread");
   assert.equal(named.name, "Loaded name");
-  const patches = store.calls.filter((c) => c.threadId === A && c.op === "updateThreadMetadata").map((c) => c.patch);
+  const patches = view.calls.filter((c) => c.threadId === A && c.op === "updateThreadMetadata").map((c) => c.patch);
   assert.deepEqual(Object.keys(patches.at(-2)!), ["updatedAtMs"], "the pending touch was flushed before the explicit edit");
   assert.deepEqual(patches.at(-1), { name: "Loaded name" });
 
   // a cold thread (in the store, not loaded)
-  const other = new LockingStore(store.home);
-  await other.createThread(params(B));
-  await other.shutdownThread(B);
-  store.calls.length = 0;
+  const other = new ProcessView(view.home);
+  await other.store.createThread(params(B));
+  await other.store.shutdownThread!(B);
+  view.calls.length = 0;
   await m.appendItems(B, [userMsg("cold"), ev("exec_command_begin"), agent("reply")]);
   await m.setName(B, "Cold name");
   assert.equal(m.isLoaded(B), false, "cold mutations do not load the thread");
-  assert.deepEqual(store.opsFor(B), ["appendItems", "updateThreadMetadata"], "no resume, no derived metadata");
-  assert.deepEqual(store.calls[0].items!.map((i) => i.payload.type), ["user_message", "agent_message"], "the policy still applies");
-  assert.deepEqual(store.calls[1].patch, { name: "Cold name" });
+  assert.deepEqual(view.opsFor(B), ["appendItems", "shutdownThread", "updateThreadMetadata"], "no resume, no derived metadata; the writer opened for the cold append is given back");
+  assert.equal(view.home.locks.has(B), false);
+  assert.deepEqual(view.calls[0].items!.map((i) => i.payload.type), ["user_message", "agent_message"], "the policy still applies");
+  assert.deepEqual(view.calls[2].patch, { name: "Cold name" });
   assert.equal((await m.read(B)).name, "Cold name");
   await m.setName(B, null);
   assert.equal((await m.read(B)).name, null, "null clears");
@@ -187,23 +165,23 @@ test("loaded threads mutate through their LiveThread, cold threads straight thro
 });
 
 test("archive and delete unload a loaded thread first (closed event), then go to the store", async () => {
-  const store = new LockingStore();
-  const m = new ThreadManager(store);
+  const view = new ProcessView();
+  const m = new ThreadManager(view.store);
   const closed = closedLog(m);
   await m.create(params(A));
   await m.appendItems(A, [userMsg("x")]);
   await m.archive(A);
   assert.equal(m.isLoaded(A), false);
-  assert.deepEqual(store.opsFor(A).slice(-3), ["flushThread", "shutdownThread", "archiveThread"]);
+  assert.deepEqual(view.opsFor(A).slice(-3), ["flushThread", "shutdownThread", "archiveThread"]);
   await m.create(params(B));
   await m.delete(B);
   assert.deepEqual(closed, [[A, "archived"], [B, "deleted"]]);
-  assert.equal(store.home.rows.has(B), false);
+  await assert.rejects(view.home.store.readThread(B, { includeArchived: true }), (e: unknown) => e instanceof ThreadStoreError && e.kind === "not_found");
 });
 
 test("idle unload: no subscribers and no running turn, after the delay, emits closed", async () => {
-  const store = new LockingStore();
-  const m = new ThreadManager(store, { idleUnloadMs: 40 });
+  const view = new ProcessView();
+  const m = new ThreadManager(view.store, { idleUnloadMs: 40 });
   const closed = closedLog(m);
   await m.create(params(A));
   await sleep(15);
@@ -211,13 +189,13 @@ test("idle unload: no subscribers and no running turn, after the delay, emits cl
   await sleep(60);
   assert.equal(m.isLoaded(A), false);
   assert.deepEqual(closed, [[A, "idle"]]);
-  assert.ok(store.opsFor(A).includes("shutdownThread"), "the writer was closed");
-  assert.equal(store.home.locks.has(A), false, "and the lock released");
+  assert.ok(view.opsFor(A).includes("shutdownThread"), "the writer was closed");
+  assert.equal(view.home.locks.has(A), false, "and the lock released");
 });
 
 test("idle unload waits for the last subscriber to leave", async () => {
-  const store = new LockingStore();
-  const m = new ThreadManager(store, { idleUnloadMs: 30 });
+  const view = new ProcessView();
+  const m = new ThreadManager(view.store, { idleUnloadMs: 30 });
   const closed = closedLog(m);
   await m.create(params(A));
   m.subscribe(A, "conn-1");
@@ -243,8 +221,8 @@ test("idle unload waits for the last subscriber to leave", async () => {
 });
 
 test("idle unload waits for a running turn to end", async () => {
-  const store = new LockingStore();
-  const m = new ThreadManager(store, { idleUnloadMs: 30 });
+  const view = new ProcessView();
+  const m = new ThreadManager(view.store, { idleUnloadMs: 30 });
   const closed = closedLog(m);
   const live = await m.create(params(A));
   await m.appendItems(A, [ev("task_started", { turn_id: "t1" }), userMsg("long task")]);
@@ -260,7 +238,7 @@ test("idle unload waits for a running turn to end", async () => {
 });
 
 test("default idle delay is 30 minutes", async () => {
-  const m = new ThreadManager(new LockingStore());
+  const m = new ThreadManager(new ProcessView().store);
   await m.create(params(A));
   await sleep(20);
   assert.equal(m.isLoaded(A), true);
@@ -268,9 +246,9 @@ test("default idle delay is 30 minutes", async () => {
 });
 
 test("a second owner in the same process (another manager, same store) gets a conflict", async () => {
-  const store = new LockingStore();
-  const m1 = new ThreadManager(store);
-  const m2 = new ThreadManager(store);
+  const view = new ProcessView();
+  const m1 = new ThreadManager(view.store);
+  const m2 = new ThreadManager(view.store);
   await m1.create(params(A));
   await assert.rejects(m2.resume(A), (e: unknown) => e instanceof ThreadStoreError && e.kind === "conflict" && /already open for writing/.test(e.message));
   await m1.unload(A);
@@ -281,8 +259,8 @@ test("a second owner in the same process (another manager, same store) gets a co
 
 test("a second writer in another process (the store's lock) gets a clear conflict error", async () => {
   const home = new Home();
-  const p1 = new ThreadManager(new LockingStore(home));
-  const p2 = new ThreadManager(new LockingStore(home));
+  const p1 = new ThreadManager(new ProcessView(home).store);
+  const p2 = new ThreadManager(new ProcessView(home).store);
   await p1.create(params(A));
   await assert.rejects(p2.resume(A), (e: unknown) => {
     assert.ok(e instanceof ThreadStoreError);
@@ -299,10 +277,10 @@ test("a second writer in another process (the store's lock) gets a clear conflic
 });
 
 test("a failed load leaves nothing behind", async () => {
-  const store = new LockingStore();
-  const m = new ThreadManager(store);
+  const view = new ProcessView();
+  const m = new ThreadManager(view.store);
   await assert.rejects(m.resume("missing"), (e: unknown) => e instanceof ThreadStoreError && e.kind === "not_found");
   assert.deepEqual(m.loadedThreadIds(), []);
-  const m2 = new ThreadManager(store);
+  const m2 = new ThreadManager(view.store);
   await assert.rejects(m2.resume("missing"), (e: unknown) => e instanceof ThreadStoreError && e.kind === "not_found", "no ownership left over");
 });

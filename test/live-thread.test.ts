@@ -3,96 +3,58 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LiveThread, MetadataUpdateError, type HistoryObserver } from "../src/live/live-thread.js";
+import { InMemoryThreadStore } from "../src/store/memory/memory-store.js";
 import {
   ThreadStoreError,
   type CreateThreadParams,
-  type ListThreadsParams,
   type RolloutItem,
   type StoredThread,
   type ThreadMetadataPatch,
-  type ThreadPage,
-  type ThreadStore,
 } from "../src/store/types.js";
 
-// ---- a small in-memory store that records every call (stand-in until src/store/memory lands) ----
+// ---- InMemoryThreadStore, recording every call (and able to fail one) ----
 
 type Call = { op: string; threadId?: string; items?: RolloutItem[]; patch?: ThreadMetadataPatch };
 
-class FakeStore implements ThreadStore {
+class RecordingStore extends InMemoryThreadStore {
   readonly calls: Call[] = [];
-  readonly rows = new Map<string, StoredThread>();
-  readonly histories = new Map<string, RolloutItem[]>();
   failNextUpdate: Error | null = null;
   failNextAppend: Error | null = null;
 
-  async createThread(p: CreateThreadParams): Promise<void> {
+  override async createThread(p: CreateThreadParams): Promise<void> {
     this.calls.push({ op: "createThread", threadId: p.threadId });
-    if (this.rows.has(p.threadId)) throw ThreadStoreError.conflict(`thread exists: ${p.threadId}`);
-    const now = p.createdAt?.getTime() ?? 0;
-    this.rows.set(p.threadId, {
-      threadId: p.threadId, sessionId: p.sessionId ?? p.threadId, forkedFromId: null, parentThreadId: null, rolloutPath: null,
-      preview: "", firstUserMessage: null, name: null, modelProvider: p.modelProvider, model: null, reasoningEffort: null,
-      createdAtMs: now, updatedAtMs: now, recencyAtMs: now, archivedAtMs: null, cwd: p.cwd, cliVersion: p.cliVersion,
-      originator: p.originator, source: p.source, threadSource: null, agentNickname: null, agentRole: null, gitInfo: null,
-      historyMode: "legacy", tokensUsed: 0,
-    });
-    this.histories.set(p.threadId, []);
+    return super.createThread(p);
   }
-  async appendItems(threadId: string, items: RolloutItem[]): Promise<void> {
+  override async resumeThread(threadId: string, opts?: { includeArchived?: boolean }): Promise<void> {
+    this.calls.push({ op: "resumeThread", threadId });
+    return super.resumeThread(threadId, opts);
+  }
+  override async appendItems(threadId: string, items: RolloutItem[]): Promise<void> {
     this.calls.push({ op: "appendItems", threadId, items });
-    if (this.failNextAppend) {
-      const e = this.failNextAppend;
-      this.failNextAppend = null;
-      throw e;
-    }
-    const h = this.histories.get(threadId);
-    if (!h) throw ThreadStoreError.notFound(threadId);
-    h.push(...items);
+    const e = this.failNextAppend;
+    this.failNextAppend = null;
+    if (e) throw e;
+    return super.appendItems(threadId, items);
   }
-  async flushThread(threadId: string): Promise<void> {
+  override async flushThread(threadId: string): Promise<void> {
     this.calls.push({ op: "flushThread", threadId });
+    return super.flushThread(threadId);
   }
-  async updateThreadMetadata(threadId: string, patch: ThreadMetadataPatch): Promise<StoredThread> {
+  override async shutdownThread(threadId: string): Promise<void> {
+    this.calls.push({ op: "shutdownThread", threadId });
+    return super.shutdownThread(threadId);
+  }
+  override async updateThreadMetadata(threadId: string, patch: ThreadMetadataPatch, opts?: { includeArchived?: boolean }): Promise<StoredThread> {
     this.calls.push({ op: "updateThreadMetadata", threadId, patch });
-    if (this.failNextUpdate) {
-      const e = this.failNextUpdate;
-      this.failNextUpdate = null;
-      throw e;
-    }
-    const row = this.rows.get(threadId);
-    if (!row) throw ThreadStoreError.notFound(threadId);
-    const { advanceRecencyAtMs, gitInfo, ...rest } = patch;
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (row as unknown as Record<string, unknown>)[k] = v;
-    if (advanceRecencyAtMs !== undefined) row.recencyAtMs = Math.max(row.recencyAtMs, advanceRecencyAtMs);
-    if (gitInfo) row.gitInfo = { sha: null, branch: null, originUrl: null, ...row.gitInfo, ...(gitInfo as object) } as StoredThread["gitInfo"];
-    return { ...row };
+    const e = this.failNextUpdate;
+    this.failNextUpdate = null;
+    if (e) throw e;
+    return super.updateThreadMetadata(threadId, patch, opts);
   }
-  async readThread(threadId: string): Promise<StoredThread> {
-    const row = this.rows.get(threadId);
-    if (!row) throw ThreadStoreError.notFound(threadId);
-    return { ...row };
-  }
-  async loadHistory(threadId: string): Promise<RolloutItem[]> {
+  override async loadHistory(threadId: string, opts?: { includeArchived?: boolean }): Promise<RolloutItem[]> {
     this.calls.push({ op: "loadHistory", threadId });
-    const h = this.histories.get(threadId);
-    if (!h) throw ThreadStoreError.notFound(threadId);
-    return [...h];
+    return super.loadHistory(threadId, opts);
   }
-  async listThreads(_p: ListThreadsParams): Promise<ThreadPage> {
-    return { items: [...this.rows.values()], nextCursor: null };
-  }
-  async archiveThread(threadId: string): Promise<void> {
-    this.calls.push({ op: "archiveThread", threadId });
-  }
-  async unarchiveThread(threadId: string): Promise<StoredThread> {
-    return this.readThread(threadId);
-  }
-  async deleteThread(threadId: string): Promise<void> {
-    this.calls.push({ op: "deleteThread", threadId });
-    this.rows.delete(threadId);
-    this.histories.delete(threadId);
-  }
-  async close(): Promise<void> {}
 
   ops(): string[] {
     return this.calls.map((c) => c.op);
@@ -134,7 +96,7 @@ class RecordingObserver implements HistoryObserver {
 }
 
 test("append order: policy filter, then observers, then store append, then the metadata patch", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const c = clock();
   const o1 = new RecordingObserver(store.calls, "a");
   const o2 = new RecordingObserver(store.calls, "b");
@@ -153,7 +115,7 @@ test("append order: policy filter, then observers, then store append, then the m
 });
 
 test("nothing persisted: no store call, no patch; observers still run", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const obs = new RecordingObserver(store.calls, "a");
   const live = await LiveThread.create(store, params(), { observers: [obs] });
   store.calls.length = 0;
@@ -164,7 +126,7 @@ test("nothing persisted: no store call, no patch; observers still run", async ()
 });
 
 test("the metadata patch waits for the first user item; a thread with no message never gets one", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const c = clock();
   const live = await LiveThread.create(store, params(), { now: c.now });
   await live.appendItems([ev("task_started", { turn_id: "t1" }), turnCtx("gpt-5")]);
@@ -182,7 +144,7 @@ test("the metadata patch waits for the first user item; a thread with no message
   const row = await store.readThread(ID);
   assert.equal(row.preview, "first words");
 
-  const quiet = new FakeStore();
+  const quiet = new RecordingStore();
   const t2 = await LiveThread.create(quiet, params(), {});
   await t2.appendItems([ev("task_started"), turnCtx("m"), agent("no user here")]);
   await t2.flush();
@@ -191,7 +153,7 @@ test("the metadata patch waits for the first user item; a thread with no message
 });
 
 test("no patch when the append fails; the facts are applied with the next successful append", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const live = await LiveThread.create(store, params(), {});
   store.failNextAppend = new Error("disk full");
   await assert.rejects(live.appendItems([userMsg("lost?")]), /disk full/);
@@ -201,11 +163,11 @@ test("no patch when the append fails; the facts are applied with the next succes
 });
 
 test("a failed metadata update is reported as such, stays pending and is retried", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const live = await LiveThread.create(store, params(), {});
   store.failNextUpdate = new Error("db locked");
   await assert.rejects(live.appendItems([userMsg("hi")]), (e: unknown) => e instanceof MetadataUpdateError && e.appended && /db locked/.test(e.message));
-  assert.equal(store.histories.get(ID)!.length, 1, "the history is there");
+  assert.deepEqual((await store.loadHistory(ID)).map((i) => i.type), ["session_meta", "event_msg"], "the history is there");
   await live.flush();
   const patches = store.patches();
   assert.equal(patches.length, 2);
@@ -213,7 +175,7 @@ test("a failed metadata update is reported as such, stays pending and is retried
 });
 
 test("touch throttle: plain appends bump updatedAt at most once per interval", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const c = clock();
   const live = await LiveThread.create(store, params(), { now: c.now, touchIntervalMs: 50 });
   await live.appendItems([userMsg("hi")]);
@@ -230,7 +192,7 @@ test("touch throttle: plain appends bump updatedAt at most once per interval", a
 });
 
 test("flush writes a throttled touch once history exists", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const c = clock();
   const live = await LiveThread.create(store, params(), { now: c.now, touchIntervalMs: 5_000 });
   await live.appendItems([userMsg("hi")]);
@@ -243,7 +205,7 @@ test("flush writes a throttled touch once history exists", async () => {
 });
 
 test("explicit edit wins: the pending derived patch is applied first, then the explicit one", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const c = clock();
   const live = await LiveThread.create(store, params(), { now: c.now, touchIntervalMs: 5_000 });
   await live.appendItems([userMsg("derived preview")]);
@@ -260,18 +222,17 @@ test("explicit edit wins: the pending derived patch is applied first, then the e
 });
 
 test("explicit edit before any user item does not force the deferred creation patch", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const live = await LiveThread.create(store, params(), {});
   await live.updateMetadata({ name: "named early" });
   assert.deepEqual(store.patches(), [{ name: "named early" }]);
 });
 
 test("resume loads history, replays it without bumping updatedAt, and applies it with the first append", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const c = clock();
-  await store.createThread(params());
+  await store.createThread(params({ createdAt: new Date("2026-01-02T03:04:05Z") })); // the store writes session_meta
   const history: RolloutItem[] = [
-    { type: "session_meta", payload: { id: ID, timestamp: "2026-01-02T03:04:05Z", cwd: "/work/ws", model_provider: "openai", cli_version: "0.169.0" } },
     ev("task_started", { turn_id: "t1" }),
     turnCtx("gpt-5"),
     userMsg("old question"),
@@ -281,7 +242,7 @@ test("resume loads history, replays it without bumping updatedAt, and applies it
   await store.appendItems(ID, history);
   store.calls.length = 0;
   const live = await LiveThread.resume(store, ID, { now: c.now });
-  assert.deepEqual(store.ops(), ["loadHistory"], "resume reads history and writes nothing");
+  assert.deepEqual(store.ops(), ["resumeThread", "loadHistory"], "resume reopens the writer, reads history and writes nothing");
   await live.flush();
   assert.deepEqual(store.patches(), [], "not even on flush: the replay waits for an append");
   c.advance(1);
@@ -291,26 +252,31 @@ test("resume loads history, replays it without bumping updatedAt, and applies it
   assert.equal(p.firstUserMessage, "old question");
   assert.equal(p.updatedAtMs, c.now(), "updatedAt is the append's time");
   assert.equal(p.advanceRecencyAtMs, c.now());
+  assert.equal(p.createdAtMs, Date.parse("2026-01-02T03:04:05Z"), "from the stored session_meta");
+  assert.equal(p.model, "gpt-5");
+  const row = await store.readThread(ID);
+  assert.equal(row.preview, "old question");
+  assert.equal(row.updatedAtMs, c.now());
   assert.equal(live.runningTurnId, "t2", "the history's finished turn is not running; the new one is");
 });
 
 test("resume with given history skips loadHistory; a replay-only thread is unchanged until appended to", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   await store.createThread(params());
   store.calls.length = 0;
   const live = await LiveThread.resume(store, ID, { history: [userMsg("given")] });
   await live.shutdown();
-  assert.deepEqual(store.ops(), ["flushThread"]);
+  assert.deepEqual(store.ops(), ["resumeThread", "flushThread", "shutdownThread"]);
   assert.deepEqual(store.patches(), []);
 });
 
 test("resume of an unknown thread fails with not_found", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   await assert.rejects(LiveThread.resume(store, "nope"), (e: unknown) => e instanceof ThreadStoreError && e.kind === "not_found");
 });
 
 test("appends are serialized: concurrent calls reach the store in call order, each followed by its patch", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const c = clock();
   const live = await LiveThread.create(store, params(), { now: c.now, touchIntervalMs: 0 });
   await Promise.all([live.appendItems([userMsg("1")]), live.appendItems([agent("2")]), live.appendItems([agent("3")])]);
@@ -319,7 +285,7 @@ test("appends are serialized: concurrent calls reach the store in call order, ea
 });
 
 test("turn tracking, and shutdown: pending patch flushed, later mutations refused", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   const c = clock();
   const live = await LiveThread.create(store, params(), { now: c.now, touchIntervalMs: 5_000 });
   const events: string[] = [];
@@ -341,20 +307,25 @@ test("turn tracking, and shutdown: pending patch flushed, later mutations refuse
 });
 
 test("create of an existing thread surfaces the store's conflict", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   await LiveThread.create(store, params(), {});
-  await assert.rejects(LiveThread.create(store, params(), {}), (e: unknown) => e instanceof ThreadStoreError && e.kind === "conflict" && /thread exists/.test(e.message));
+  await assert.rejects(LiveThread.create(store, params(), {}), (e: unknown) => e instanceof ThreadStoreError && e.kind === "conflict" && /already exists/.test(e.message));
 });
 
 test("resume refused by the store's writer lock says another writer owns the thread", async () => {
-  const store = new FakeStore();
+  const store = new RecordingStore();
   await store.createThread(params());
   const locked = Object.assign(store, {
     resumeThread: async (id: string) => {
-      throw ThreadStoreError.conflict(`${id}.jsonl is locked by pid 4242`);
+      throw ThreadStoreError.conflict(`rollout ${id.slice(0, 8)}….jsonl is locked by pid 4242`);
     },
   });
   await assert.rejects(LiveThread.resume(locked, ID), (e: unknown) =>
     e instanceof ThreadStoreError && e.kind === "conflict" && e.message.includes(`thread ${ID} is already open for writing elsewhere`) && e.message.includes("locked by pid 4242"),
   );
+  // a message that names the thread already (the local store's lock) is passed through
+  locked.resumeThread = async (id: string) => {
+    throw ThreadStoreError.conflict(`thread ${id} is already open for writing by pid 7 on host since 2026-01-01T00:00:00Z (writer)`);
+  };
+  await assert.rejects(LiveThread.resume(locked, ID), { message: `thread ${ID} is already open for writing by pid 7 on host since 2026-01-01T00:00:00Z (writer)` });
 });

@@ -78,14 +78,15 @@ export class MetadataUpdateError extends Error {
   }
 }
 
-/** Turns a store's writer-lock conflict into a message that says what happened. */
+/**
+ * A store's writer-lock conflict, as a clear error: kept as is when the store's message already
+ * names the thread (the local store says who holds the lock and since when), else with context.
+ */
 export function ownershipConflict(threadId: string, cause: unknown): unknown {
-  if (cause instanceof ThreadStoreError && cause.kind === "conflict") {
-    const err = ThreadStoreError.conflict(`thread ${threadId} is already open for writing elsewhere (another process or manager owns it): ${cause.message}`);
-    (err as { cause?: unknown }).cause = cause;
-    return err;
-  }
-  return cause;
+  if (!(cause instanceof ThreadStoreError) || cause.kind !== "conflict" || cause.message.includes(threadId)) return cause;
+  const err = ThreadStoreError.conflict(`thread ${threadId} is already open for writing elsewhere (another process owns it): ${cause.message}`);
+  (err as { cause?: unknown }).cause = cause;
+  return err;
 }
 
 export interface LiveThreadEvents {

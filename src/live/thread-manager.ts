@@ -55,6 +55,7 @@ export class ThreadManager extends EventEmitter<ThreadManagerEvents> {
   private readonly opts: ThreadManagerOptions;
   private readonly loaded = new Map<string, Loaded>();
   private readonly loading = new Map<string, Promise<LiveThread>>();
+  private readonly coldWrites = new Map<string, Promise<void>>();
 
   constructor(store: LiveStore, opts: ThreadManagerOptions = {}) {
     super();
@@ -122,15 +123,21 @@ export class ThreadManager extends EventEmitter<ThreadManagerEvents> {
 
   // ---- mutations: loaded threads through their LiveThread, cold ones through the store ----
 
-  /** Loaded: policy, observers, append, metadata. Cold: the persisted items straight to the store (no metadata). */
+  /**
+   * Loaded: policy, observers, append, metadata (LiveThread). Cold: the persisted items straight
+   * to the store (no derived metadata), and the writer the store opened for them (with its lock)
+   * is given back at once. A cold thread owned by another manager of this process is a conflict.
+   */
   async appendItems(threadId: string, items: RolloutItem[]): Promise<void> {
+    await this.loading.get(threadId)?.catch(() => {});
     const live = this.get(threadId);
     if (live) {
       await live.appendItems(items);
       return;
     }
     const persisted = persistedItems(items);
-    if (persisted.length > 0) await this.store.appendItems(threadId, persisted);
+    if (persisted.length === 0) return;
+    await this.coldWrite(threadId, () => this.store.appendItems(threadId, persisted));
   }
 
   updateMetadata(threadId: string, patch: ThreadMetadataPatch): Promise<StoredThread> {
@@ -200,10 +207,33 @@ export class ThreadManager extends EventEmitter<ThreadManagerEvents> {
     return { touchIntervalMs: this.opts.touchIntervalMs, now: this.opts.now, ...opts, observers };
   }
 
+  /** One cold write at a time per thread; a load waits for them (see track). */
+  private coldWrite(threadId: string, write: () => Promise<void>): Promise<void> {
+    this.claimOwnership(threadId);
+    const run = (this.coldWrites.get(threadId) ?? Promise.resolve()).then(async () => {
+      try {
+        await write();
+      } finally {
+        // the store opened (and locked) the thread for this write only
+        await this.store.shutdownThread?.(threadId).catch(() => {});
+      }
+    });
+    const tail: Promise<void> = run
+      .catch(() => {})
+      .then(() => {
+        if (this.coldWrites.get(threadId) !== tail) return;
+        this.coldWrites.delete(threadId);
+        if (!this.loaded.has(threadId) && !this.loading.has(threadId)) this.releaseOwnership(threadId);
+      });
+    this.coldWrites.set(threadId, tail);
+    return run;
+  }
+
   private async track(threadId: string, open: () => Promise<LiveThread>): Promise<LiveThread> {
     this.claimOwnership(threadId);
     const p = (async () => {
       try {
+        await this.coldWrites.get(threadId);
         const live = await open();
         const entry: Loaded = { live, subscribers: new Set(), idleTimer: null };
         this.loaded.set(threadId, entry);

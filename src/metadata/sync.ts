@@ -9,8 +9,9 @@
 //  - appends that carry no metadata only "touch" updatedAt, at most once per touch interval
 //    (5 s; small in tests);
 //  - a generation number lets a patch applied while newer observations arrived keep those.
-import type { Json, JsonObject } from "../rollout/line.js";
+import type { JsonObject } from "../rollout/line.js";
 import { obj, str } from "../rollout/line.js";
+import { sessionSourceAgent } from "../rollout/writer-format.js";
 import type { CreateThreadParams, RolloutItem, ThreadMetadataPatch } from "../store/types.js";
 import { emptyMetadata, reduceMetadata, userEventPreview, type ThreadMetadata } from "./derive.js";
 
@@ -96,12 +97,6 @@ export function itemAffectsMetadata(item: RolloutItem): boolean {
   }
 }
 
-/** Agent nickname and role of a SubAgent ThreadSpawn source (`{subagent: {thread_spawn: {…}}}`). */
-function spawnAgent(source: Json): { nickname: string | null; role: string | null } {
-  const spawn = obj(obj(obj(source)?.subagent)?.thread_spawn);
-  return { nickname: str(spawn?.agent_nickname), role: str(spawn?.agent_role) ?? str(spawn?.agent_type) };
-}
-
 type Snapshot = Pick<
   ThreadMetadata,
   | "preview"
@@ -149,7 +144,7 @@ export class ThreadMetadataSync {
   static forCreate(params: CreateThreadParams, opts: MetadataSyncCreateOptions = {}): ThreadMetadataSync {
     const sync = new ThreadMetadataSync(params.threadId, opts);
     const createdAtMs = params.createdAt?.getTime() ?? sync.now();
-    const agent = spawnAgent(params.source);
+    const agent = sessionSourceAgent(params.source);
     const s = sync.state;
     s.createdAtMs = createdAtMs;
     s.cwd = params.cwd;
