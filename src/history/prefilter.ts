@@ -2,7 +2,8 @@
 // items, token records, world state, turn contexts) cannot change turns. Codex writes every line
 // as `{"timestamp":…,["ordinal":N,]"type":…,"payload":{"type":…` so the kinds sit in the first
 // bytes; anything that does not look like that is parsed normally.
-import { LEGACY_EVENTS, PAGINATED_EVENTS, PERSISTED_RESPONSE_ITEMS, type HistoryMode } from "./reducer.js";
+import { LEGACY_EVENTS, PAGINATED_EVENTS, PERSISTED_RESPONSE_ITEMS } from "./codex-lines.js";
+import type { HistoryMode } from "./reducer.js";
 
 export const enum Triage {
   /** cannot affect history: drop */

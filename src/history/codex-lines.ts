@@ -1,0 +1,128 @@
+// Which rollout lines and events Codex 0.169.0 reads when it answers history, per history mode.
+// The reducer filters with these, and the loader's triage (prefilter.ts) uses the same sets to
+// skip lines before parsing them, so the two cannot disagree.
+import type { JsonObject, RolloutLine } from "../rollout/line.js";
+import { isObj } from "./codex-json.js";
+import { memoryCitationReadable } from "./items-messages.js";
+
+/** Response item kinds Codex's rollout policy persists (they count towards legacy line indexes). */
+export const PERSISTED_RESPONSE_ITEMS = new Set([
+  "message",
+  "agent_message",
+  "reasoning",
+  "local_shell_call",
+  "function_call",
+  "function_call_output",
+  "custom_tool_call",
+  "custom_tool_call_output",
+  "tool_search_call",
+  "tool_search_output",
+  "web_search_call",
+  "image_generation_call",
+  "compaction",
+  "context_compaction",
+  "additional_tools",
+]);
+
+/** Event kinds the legacy replay reads or keeps (everything else is dropped before reducing). */
+export const LEGACY_EVENTS = new Set([
+  "user_message",
+  "agent_message",
+  "agent_reasoning",
+  "agent_reasoning_raw_content",
+  "token_count",
+  "task_started",
+  "turn_started",
+  "task_complete",
+  "turn_complete",
+  "turn_aborted",
+  "thread_rolled_back",
+  "context_compacted",
+  "entered_review_mode",
+  "exited_review_mode",
+  "web_search_end",
+  "mcp_tool_call_end",
+  "patch_apply_end",
+  "image_generation_end",
+  "thread_goal_updated",
+  "item_completed",
+]);
+
+/** Events that open a turn, and those that end one (each kind has an older alias). */
+export const START_EVENTS = new Set(["task_started", "turn_started"]);
+export const TERMINAL_EVENTS = new Set(["task_complete", "turn_complete"]);
+
+/** Event kinds the paginated projection reads. */
+export const PAGINATED_EVENTS = new Set([...START_EVENTS, ...TERMINAL_EVENTS, "turn_aborted", "item_completed"]);
+
+/**
+ * Would Codex's legacy replay keep this line (its rollout policy persists the kind, and the line
+ * parses)? Kept lines advance the index that names implicit turns.
+ */
+export function legacyLineCounts(line: RolloutLine): boolean {
+  const p = line.payload;
+  switch (line.type) {
+    case "session_meta":
+    case "compacted":
+    case "world_state":
+    case "inter_agent_communication":
+    case "inter_agent_communication_metadata":
+    case "rollout_reference":
+      return true;
+    case "token_usage_record":
+      return typeof p.response_id === "string";
+    case "turn_context": {
+      if (typeof p.cwd !== "string") return false;
+      const sp = p.sandbox_policy;
+      return sp === undefined || (isObj(sp) && typeof sp.type === "string");
+    }
+    case "response_item":
+      return typeof p.type === "string" && PERSISTED_RESPONSE_ITEMS.has(p.type);
+    case "event_msg":
+      return legacyEventCounts(p);
+    default:
+      return false;
+  }
+}
+
+function legacyEventCounts(p: JsonObject): boolean {
+  const t = p.type;
+  if (typeof t !== "string" || !LEGACY_EVENTS.has(t)) return false;
+  switch (t) {
+    case "user_message":
+      return typeof p.message === "string";
+    case "agent_message":
+      return typeof p.message === "string" && memoryCitationReadable(p.memory_citation);
+    case "agent_reasoning":
+    case "agent_reasoning_raw_content":
+      return typeof p.text === "string";
+    case "task_started":
+    case "turn_started":
+    case "task_complete":
+    case "turn_complete":
+      return typeof p.turn_id === "string";
+    case "thread_rolled_back":
+      return typeof p.num_turns === "number";
+    case "turn_aborted":
+      return p.reason !== undefined;
+    case "entered_review_mode":
+      return isObj(p.target);
+    case "web_search_end":
+    case "image_generation_end":
+      return typeof p.call_id === "string";
+    case "patch_apply_end":
+      return typeof p.call_id === "string" && isObj(p.changes);
+    case "mcp_tool_call_end":
+      return typeof p.call_id === "string" && isObj(p.invocation) && isObj(p.result);
+    case "thread_goal_updated":
+      return isObj(p.goal);
+    case "item_completed": {
+      const it = p.item;
+      if (!isObj(it) || typeof it.id !== "string") return false;
+      if (it.type === "Plan") return typeof it.text === "string";
+      return it.type === "Sleep" && typeof it.durationMs === "number";
+    }
+    default:
+      return true;
+  }
+}
