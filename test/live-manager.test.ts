@@ -1,8 +1,7 @@
 // ThreadManager: one owner per loaded thread, loaded vs cold routing, subscribers, idle unload,
 // and a clear conflict for a second writer (same process or, through the store's lock, another).
-import { test } from "node:test";
+import { test, mock, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ThreadManager, type CloseReason } from "../src/live/thread-manager.js";
 import type { LiveStore } from "../src/live/live-thread.js";
 import { InMemoryThreadStore } from "../src/store/memory/memory-store.js";
@@ -179,70 +178,101 @@ test("archive and delete unload a loaded thread first (closed event), then go to
   await assert.rejects(view.home.store.readThread(B, { includeArchived: true }), (e: unknown) => e instanceof ThreadStoreError && e.kind === "not_found");
 });
 
-test("idle unload: no subscribers and no running turn, after the delay, emits closed", async () => {
+// Idle tests run on Node's mock clock: `idle(ms)` moves it and lets the unload's promises settle.
+function mockClock(t: TestContext): (ms: number) => Promise<void> {
+  mock.timers.enable({ apis: ["setTimeout"] });
+  t.after(() => mock.timers.reset());
+  return async (ms: number) => {
+    mock.timers.tick(ms);
+    for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+  };
+}
+
+test("idle unload: no subscribers and no running turn, after the delay, emits closed", async (t) => {
+  const idle = mockClock(t);
   const view = new ProcessView();
-  const m = new ThreadManager(view.store, { idleUnloadMs: 40 });
+  const m = new ThreadManager(view.store, { idleUnloadMs: 1_000 });
   const closed = closedLog(m);
   await m.create(params(A));
-  await sleep(15);
+  await idle(999);
   assert.equal(m.isLoaded(A), true, "not before the delay");
-  await sleep(60);
+  await idle(1);
   assert.equal(m.isLoaded(A), false);
   assert.deepEqual(closed, [[A, "idle"]]);
   assert.ok(view.opsFor(A).includes("shutdownThread"), "the writer was closed");
   assert.equal(view.home.locks.has(A), false, "and the lock released");
 });
 
-test("idle unload waits for the last subscriber to leave", async () => {
+test("idle unload waits for the last subscriber to leave", async (t) => {
+  const idle = mockClock(t);
   const view = new ProcessView();
-  const m = new ThreadManager(view.store, { idleUnloadMs: 30 });
+  const m = new ThreadManager(view.store, { idleUnloadMs: 1_000 });
   const closed = closedLog(m);
   await m.create(params(A));
   m.subscribe(A, "conn-1");
   m.subscribe(A, "conn-2");
   assert.deepEqual(m.subscribers(A).sort(), ["conn-1", "conn-2"]);
-  await sleep(70);
+  await idle(5_000);
   assert.equal(m.isLoaded(A), true, "subscribed threads stay loaded");
   assert.equal(m.unsubscribe(A, "conn-1"), true);
   assert.equal(m.unsubscribe(A, "conn-1"), false, "already gone");
-  await sleep(70);
+  await idle(5_000);
   assert.equal(m.isLoaded(A), true, "one subscriber left");
   m.unsubscribeAll("conn-2");
-  await sleep(10);
+  await idle(600);
   assert.equal(m.isLoaded(A), true, "the delay starts when the last one leaves");
   m.subscribe(A, "conn-3");
-  await sleep(50);
+  await idle(600);
   assert.equal(m.isLoaded(A), true, "a new subscriber cancels the countdown");
   m.unsubscribe(A, "conn-3");
-  await sleep(70);
+  await idle(999);
+  assert.equal(m.isLoaded(A), true, "a fresh countdown");
+  await idle(1);
   assert.equal(m.isLoaded(A), false);
   assert.deepEqual(closed, [[A, "idle"]]);
   assert.throws(() => m.subscribe(A, "conn-4"), (e: unknown) => e instanceof ThreadStoreError && /not loaded/.test(e.message));
 });
 
-test("idle unload waits for a running turn to end", async () => {
+test("idle unload waits for a running turn to end", async (t) => {
+  const idle = mockClock(t);
   const view = new ProcessView();
-  const m = new ThreadManager(view.store, { idleUnloadMs: 30 });
+  const m = new ThreadManager(view.store, { idleUnloadMs: 1_000 });
   const closed = closedLog(m);
   const live = await m.create(params(A));
+  await idle(500);
   await m.appendItems(A, [ev("task_started", { turn_id: "t1" }), userMsg("long task")]);
   assert.equal(live.turnRunning, true);
-  await sleep(80);
+  await idle(10_000);
   assert.equal(m.isLoaded(A), true, "a running turn keeps the thread loaded");
   await m.appendItems(A, [agent("done"), ev("task_complete", { turn_id: "t1" })]);
-  await sleep(10);
+  await idle(999);
   assert.equal(m.isLoaded(A), true, "the delay starts at the turn's end");
-  await sleep(60);
+  await idle(1);
   assert.equal(m.isLoaded(A), false);
   assert.deepEqual(closed, [[A, "idle"]]);
 });
 
-test("default idle delay is 30 minutes", async () => {
-  const m = new ThreadManager(new ProcessView().store);
+test("a turn that ends while subscribers remain does not start the countdown", async (t) => {
+  const idle = mockClock(t);
+  const m = new ThreadManager(new ProcessView().store, { idleUnloadMs: 1_000 });
   await m.create(params(A));
-  await sleep(20);
+  m.subscribe(A, "c");
+  await m.appendItems(A, [ev("task_started", { turn_id: "t1" }), userMsg("x"), ev("task_complete", { turn_id: "t1" })]);
+  await idle(10_000);
   assert.equal(m.isLoaded(A), true);
   await m.shutdown();
+});
+
+test("default idle delay is 30 minutes", async (t) => {
+  const idle = mockClock(t);
+  const m = new ThreadManager(new ProcessView().store);
+  const closed = closedLog(m);
+  await m.create(params(A));
+  await idle(30 * 60 * 1000 - 1);
+  assert.equal(m.isLoaded(A), true);
+  await idle(1);
+  assert.equal(m.isLoaded(A), false);
+  assert.deepEqual(closed, [[A, "idle"]]);
 });
 
 test("a second owner in the same process (another manager, same store) gets a conflict", async () => {

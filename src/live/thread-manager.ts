@@ -283,6 +283,6 @@ export class ThreadManager extends EventEmitter<ThreadManagerEvents> {
       if (this.loaded.get(threadId) !== entry || entry.subscribers.size > 0 || entry.live.turnRunning) return;
       this.unload(threadId, "idle").catch(() => {});
     }, this.idleUnloadMs);
-    entry.idleTimer.unref();
+    entry.idleTimer.unref?.();
   }
 }
