@@ -40,7 +40,7 @@ async function kindOf(p: Promise<unknown>): Promise<string> {
 
 test("layout and line format follow Codex: lazy file, session_meta first, no ordinals", async () => {
   const home = freshHome();
-  const store = new LocalThreadStore({ home });
+  const store = await LocalThreadStore.open({ home });
   const createdAt = new Date(2026, 2, 4, 5, 6, 7, 890); // local time, like Codex's file names
   const p = createParams({ createdAt, cwd: "/w", modelProvider: "mock", parentThreadId: null });
   await store.createThread(p);
@@ -71,7 +71,7 @@ test("layout and line format follow Codex: lazy file, session_meta first, no ord
 
 test("the index row follows each durable batch and equals a rebuild from the JSONL", async () => {
   const home = freshHome();
-  const store = new LocalThreadStore({ home });
+  const store = await LocalThreadStore.open({ home });
   const p = createParams();
   await store.createThread(p);
   await store.appendItems(p.threadId, [responseMessage("user", "list me"), userMessage("list me")]);
@@ -92,8 +92,8 @@ test("the index row follows each durable batch and equals a rebuild from the JSO
 
 test("one writer per thread: a second store gets a conflict, a dead holder's lock is taken over", async () => {
   const home = freshHome();
-  const a = new LocalThreadStore({ home });
-  const b = new LocalThreadStore({ home });
+  const a = await LocalThreadStore.open({ home });
+  const b = await LocalThreadStore.open({ home });
   const p = createParams();
   await a.createThread(p);
   assert.equal(await kindOf(b.createThread(p)), "conflict", "create of an id another store reserved");
@@ -149,7 +149,7 @@ test("one writer per thread: a second store gets a conflict, a dead holder's loc
 
 test("a torn tail is truncated when the file is opened for appending", async () => {
   const home = freshHome();
-  let store = new LocalThreadStore({ home });
+  let store = await LocalThreadStore.open({ home });
   const p = createParams();
   await store.createThread(p);
   await store.appendItems(p.threadId, [userMessage("one"), agentMessage("two")]);
@@ -160,7 +160,7 @@ test("a torn tail is truncated when the file is opened for appending", async () 
   const stats = newStats();
   for await (const _ of readRollout(file, stats)) void _;
   assert.equal(stats.truncatedTail, true);
-  store = new LocalThreadStore({ home });
+  store = await LocalThreadStore.open({ home });
   await store.appendItems(p.threadId, [agentMessage("three")]);
   assert.ok(store.writerStats(p.threadId)!.tornBytes > 0);
   const after = newStats();
@@ -175,7 +175,7 @@ test("a torn tail is truncated when the file is opened for appending", async () 
 
 test("names go to the rollout and session_index.jsonl; clearing rewrites the index file", async () => {
   const home = freshHome();
-  const store = new LocalThreadStore({ home });
+  const store = await LocalThreadStore.open({ home });
   const p = createParams();
   const other = createParams();
   await store.createThread(p);
@@ -206,7 +206,7 @@ test("names go to the rollout and session_index.jsonl; clearing rewrites the ind
 
 test("archive, unarchive and delete move and remove the files", async () => {
   const home = freshHome();
-  const store = new LocalThreadStore({ home });
+  const store = await LocalThreadStore.open({ home });
   const p = createParams({ createdAt: new Date(2025, 11, 31, 23, 59, 58) });
   await store.createThread(p);
   await store.appendItems(p.threadId, [userMessage("archive me")]);
@@ -234,14 +234,14 @@ test("archive, unarchive and delete move and remove the files", async () => {
 
 test("metadata survives a restart and `spool index rebuild`; the JSONL alone rebuilds the index", async () => {
   const home = freshHome();
-  let store = new LocalThreadStore({ home });
+  let store = await LocalThreadStore.open({ home });
   const p = createParams();
   await store.createThread(p);
   await store.appendItems(p.threadId, [userMessage("persist")]);
   const before = await store.updateThreadMetadata(p.threadId, { preview: "persist", model: "gpt-5", gitInfo: { branch: "dev" }, advanceRecencyAtMs: 9e12, name: "Kept" });
   await store.close();
   for (const f of [indexPath(home), `${indexPath(home)}-wal`, `${indexPath(home)}-shm`]) fs.rmSync(f, { force: true });
-  store = new LocalThreadStore({ home });
+  store = await LocalThreadStore.open({ home });
   const afterRestart = await store.readThread(p.threadId);
   assert.deepEqual(afterRestart, before);
   assert.equal((await store.listThreads({ pageSize: 5 })).items[0].threadId, p.threadId);
@@ -251,7 +251,7 @@ test("metadata survives a restart and `spool index rebuild`; the JSONL alone reb
 test("threads written by Codex: derived metadata, only patched fields overlay it", async () => {
   const home = copyCorpusHome(corpusFixtureDir(), { filesOnly: true });
   homes.push(home);
-  const store = new LocalThreadStore({ home });
+  const store = await LocalThreadStore.open({ home });
   const basics = "01a1fba4-9b62-7df1-a194-f0e48a69b025";
   const t = await store.readThread(basics);
   assert.equal(t.preview, "hello there");

@@ -30,7 +30,6 @@
 // Metadata-only patches do not need the lock: they are one SQLite transaction.
 import { basename, dirname, join } from "node:path";
 import { open, readFile, rename, unlink, utimes } from "node:fs/promises";
-import { loadConfig } from "../../config/config.js";
 import { activeRolloutPath, archivedRolloutPath, SESSION_INDEX_FILE, unarchivedRolloutPath } from "../../rollout/layout.js";
 import { readRollout } from "../../rollout/reader.js";
 import { appendSessionIndex } from "../../rollout/session-index.js";
@@ -65,8 +64,8 @@ import {
 
 export interface LocalThreadStoreOptions {
   home: string;
-  /** Provider of threads whose session_meta names none (default: config.toml's, else "openai"). */
-  defaultProvider?: string;
+  /** Provider of threads whose session_meta names none (config.toml's; `LocalThreadStore.open` reads it). */
+  defaultProvider: string;
   /** An index to share (the app-server's); by default the store opens its own over the home. */
   index?: HomeIndex;
   /** fdatasync every batch (default true). Off only for tests that measure something else. */
@@ -114,18 +113,26 @@ export class LocalThreadStore implements ThreadStore {
     this.fsync = opts.fsync ?? true;
     this.now = opts.now ?? Date.now;
     this.warn = opts.warn ?? (() => {});
-    let provider = opts.defaultProvider;
-    if (!provider) {
-      try {
-        provider = loadConfig(opts.home).modelProvider;
-      } catch {
-        provider = "openai";
-      }
-    }
+    const provider = opts.defaultProvider;
     this.defaultProvider = provider;
     this.ownsIndex = !opts.index;
     this.index = opts.index ?? new HomeIndex({ home: opts.home, defaultProvider: provider, warn: this.warn });
     this.meta = new MetaStore(this.index.db, opts.home);
+  }
+
+  /** A store over `home` whose default provider comes from its config.toml (when not given). */
+  static async open(opts: Omit<LocalThreadStoreOptions, "defaultProvider"> & { defaultProvider?: string }): Promise<LocalThreadStore> {
+    let defaultProvider = opts.defaultProvider;
+    if (!defaultProvider) {
+      // loaded on demand: the config parser is a large import for short-lived writers
+      const { loadConfig, DEFAULT_PROVIDER } = await import("../../config/config.js");
+      try {
+        defaultProvider = loadConfig(opts.home).modelProvider;
+      } catch {
+        defaultProvider = DEFAULT_PROVIDER;
+      }
+    }
+    return new LocalThreadStore({ ...opts, defaultProvider });
   }
 
   // ---- plumbing ----

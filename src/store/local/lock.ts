@@ -1,10 +1,11 @@
 // One writer per thread across processes: `<home>/spool/locks/<threadId>.lock`.
 //
-// Acquire = create the file with O_CREAT|O_EXCL and write `{pid, start, host, token, acquiredAt}`.
+// Acquire = create the file exclusively (link(2) of a fully written temp file, so it is never seen
+// empty; O_CREAT|O_EXCL where hard links are unsupported) holding `{pid, start, host, token, …}`.
 // If it exists, its holder is alive (conflict) or dead (stale): a lock whose pid no longer runs
 // on this host, or runs but started at another time (pid reuse, read from /proc/<pid>/stat), is
-// stale. A lock file that cannot be parsed is stale once it is older than UNPARSABLE_GRACE_MS (a
-// crash between create and write leaves it empty); younger, it is being written: conflict.
+// stale. A lock file that cannot be parsed (only possible on the O_EXCL fallback, after a crash
+// between create and write) is stale once older than UNPARSABLE_GRACE_MS; younger: conflict.
 //
 // Breaking a stale lock is itself guarded by `<threadId>.lock.break` (O_EXCL, short-lived): under
 // it the breaker re-reads the lock, removes it only if it still holds the stale content it judged,
@@ -18,7 +19,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdir, open, readFile, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { ThreadStoreError } from "../types.js";
 
 export const UNPARSABLE_GRACE_MS = 5_000;
@@ -104,7 +105,23 @@ function conflict(threadId: string, path: string, info: LockInfo | null): Thread
   return ThreadStoreError.conflict(`thread ${threadId} is already open for writing by ${who} since ${info.acquiredAt} (${info.purpose}); lock file ${path}`);
 }
 
+/**
+ * Creates `path` holding `info`, atomically: the content is written to a private temp file that is
+ * then hard-linked to `path` (link(2) fails with EEXIST like O_EXCL), so a lock file is never seen
+ * empty or half-written, even after a crash. Where hard links are not supported, O_EXCL + write.
+ */
 async function tryCreate(path: string, info: LockInfo): Promise<boolean> {
+  const tmp = `${path}.${info.token}.tmp`;
+  await writeFile(tmp, JSON.stringify(info), { flag: "wx" });
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (e) {
+    if (errno(e) === "EEXIST") return false;
+    if (errno(e) !== "EPERM" && errno(e) !== "ENOTSUP" && errno(e) !== "EOPNOTSUPP") throw e;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
   let fh;
   try {
     fh = await open(path, "wx");
