@@ -176,11 +176,11 @@ test(`crash safety: ${KILLS} SIGKILLs while appending`, { timeout: 180_000 }, as
       const atStartup = rnd() < 0.1;
       if (atStartup) counts.startupKills++;
       const kill = atStartup ? { afterGoMs: Math.floor(rnd() * 30) } : { afterReadyMs: 5 + Math.floor(rnd() * 76) };
-      const child = next ?? spawnChild();
-      const running = child.go(home, threadId, checked.lastSeq + 1, mode, Math.floor(rnd() * 2 ** 31), kill);
+      const child: Child = next ?? spawnChild();
+      const running: Promise<Run> = child.go(home, threadId, checked.lastSeq + 1, mode, Math.floor(rnd() * 2 ** 31), kill);
       // the next child boots while this one runs and is checked
       next = k + 1 < KILLS ? spawnChild() : null;
-      const run = await running;
+      const run: Run = await running;
       const t0 = Date.now();
       assert.equal(run.signal, "SIGKILL", `child ${k} ended by ${run.signal ?? `exit ${run.code}`}: ${run.stderr}`);
       counts.kills++;
@@ -197,9 +197,9 @@ test(`crash safety: ${KILLS} SIGKILLs while appending`, { timeout: 180_000 }, as
       // 1. the file still reads: only an unterminated last line is skipped. Bytes before
       // `checked.offset` were read after an earlier kill and never change (a torn tail is cut
       // back to a line end, never further), so only the new part is parsed here.
-      const size = fs.statSync(file).size;
+      const size: number = fs.statSync(file).size;
       assert.ok(size >= checked.offset, `kill ${k}: the file shrank below bytes already acknowledged`);
-      const torn = size > 0 && byteAt(file, size - 1) !== 10;
+      const torn: boolean = size > 0 && byteAt(file, size - 1) !== 10;
       if (torn) counts.tornTails++;
       const r = await readSeqs(file, checked.offset);
       assert.equal(r.stats.malformed, 0, `kill ${k}: malformed lines in ${file}`);
@@ -214,7 +214,7 @@ test(`crash safety: ${KILLS} SIGKILLs while appending`, { timeout: 180_000 }, as
         checked.seen.add(x);
       }
       checked.offset = r.end;
-      const missing = run.acked.filter((x) => !checked.seen.has(x));
+      const missing = run.acked.filter((x: number) => !checked.seen.has(x));
       assert.deepEqual(missing, [], `kill ${k}: acknowledged items missing from ${file}`);
 
       // 3. the index on disk is not ahead of the file; caught up incrementally, it equals a rebuild
