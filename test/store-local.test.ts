@@ -107,10 +107,19 @@ test("one writer per thread: a second store gets a conflict, a dead holder's loc
   assert.equal(await kindOf(b.updateThreadMetadata(p.threadId, { name: "x" })), "conflict", "a name is history: it needs the writer");
   assert.equal(await kindOf(b.updateThreadMetadata(p.threadId, { preview: "metadata only" })), "ok", "metadata-only patches need no writer");
   await a.shutdownThread(p.threadId);
-  await b.appendItems(p.threadId, [userMessage("now mine")]);
+  // a cold append takes the lock for that write only
+  await b.appendItems(p.threadId, [userMessage("b, cold")]);
+  assert.equal(fs.existsSync(lockPath(home, p.threadId)), false, "lock given back after a cold append");
+  await b.resumeThread(p.threadId);
+  await b.appendItems(p.threadId, [userMessage("b, resumed")]);
   assert.equal(await kindOf(a.appendItems(p.threadId, [userMessage("a again")])), "conflict");
+  assert.equal(await kindOf(a.resumeThread(p.threadId)), "conflict");
   await b.close();
   await a.appendItems(p.threadId, [userMessage("a again")]);
+  assert.deepEqual(
+    (await a.loadHistory(p.threadId)).slice(1).map((i) => i.payload.message),
+    ["mine", "b, cold", "b, resumed", "a again"],
+  );
   await a.close();
 
   // another process holds it
@@ -161,8 +170,9 @@ test("a torn tail is truncated when the file is opened for appending", async () 
   for await (const _ of readRollout(file, stats)) void _;
   assert.equal(stats.truncatedTail, true);
   store = await LocalThreadStore.open({ home });
+  await store.resumeThread(p.threadId);
+  assert.ok(store.writerStats(p.threadId)!.tornBytes > 0, "the torn tail was cut when the thread was reopened");
   await store.appendItems(p.threadId, [agentMessage("three")]);
-  assert.ok(store.writerStats(p.threadId)!.tornBytes > 0);
   const after = newStats();
   const items = [];
   for await (const { line } of readRollout(file, after)) items.push(line);

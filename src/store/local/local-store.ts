@@ -23,11 +23,12 @@
 //    and metadata rows; session_index.jsonl entries of deleted threads are left in place (they
 //    name no file, so every reader ignores them, and rewriting the shared file races Codex).
 //
-// One writer per thread across processes: createThread and opening an existing thread for
-// appending (resumeThread, or the first appendItems / name update on a cold thread) take the lock
-// in lock.ts and keep it until shutdownThread/discardThread/archive/delete/close. Another holder
-// (another process, or another store object in this process) makes them fail with "conflict".
-// Metadata-only patches do not need the lock: they are one SQLite transaction.
+// One writer per thread across processes: createThread and resumeThread take the lock in lock.ts
+// and keep it until shutdownThread/discardThread/archive/delete/close. An append or a name on a
+// cold thread (not created or resumed here) takes it for that write only; archive, unarchive and
+// delete take it for the move. Another holder (another process, or another store object in this
+// process) makes all of these fail with "conflict". Metadata-only patches need no lock: they are
+// one SQLite transaction.
 import { basename, dirname, join } from "node:path";
 import { open, readFile, rename, unlink, utimes } from "node:fs/promises";
 import { activeRolloutPath, archivedRolloutPath, SESSION_INDEX_FILE, unarchivedRolloutPath } from "../../rollout/layout.js";
@@ -83,6 +84,10 @@ interface OpenThread {
   pending: { fields: ThreadFields; header: RolloutItem } | null;
   /** Set (synchronously) when a structural operation takes the writer away. */
   closing: boolean;
+  /** Opened by createThread/resumeThread: kept (with its lock) until shutdown. Otherwise the
+   * writer was opened for one cold append or name and is given back when its users are done. */
+  explicit: boolean;
+  users: number;
 }
 
 const PATCH_BITS: Record<string, number> = { ...FIELD_BITS, advanceRecencyAtMs: FIELD_BITS.recencyAtMs };
@@ -223,9 +228,12 @@ export class LocalThreadStore implements ThreadStore {
   }
 
   /** The open writer of a thread, opening (and locking) an existing rollout if needed. Call under serial(). */
-  private async openForAppend(id: string, includeArchived: boolean): Promise<OpenThread> {
+  private async openForAppend(id: string, includeArchived: boolean, explicit: boolean): Promise<OpenThread> {
     const cur = this.threads.get(id);
-    if (cur) return cur;
+    if (cur) {
+      if (explicit) cur.explicit = true;
+      return cur;
+    }
     const row = await this.requireRow(id, includeArchived);
     const lock = await acquireThreadLock(this.home, id, "append");
     try {
@@ -241,7 +249,7 @@ export class LocalThreadStore implements ThreadStore {
         this.warn(`${writer.path}: truncated ${writer.stats.tornBytes} bytes of an unterminated last line`);
         await this.index.refreshFile(writer.path, { end: writer.durableSize });
       }
-      const t: OpenThread = { id, writer, lock, pending: null, closing: false };
+      const t: OpenThread = { id, writer, lock, pending: null, closing: false, explicit, users: 0 };
       this.threads.set(id, t);
       return t;
     } catch (e) {
@@ -288,7 +296,7 @@ export class LocalThreadStore implements ThreadStore {
       const header: RolloutItem = { type: "session_meta", payload: sessionMetaPayload(params, createdAt) };
       const writer = RolloutWriter.forNewFile({ ...this.writerFor(id, path), header: formatRolloutItem(header, createdAt) });
       const fields = initialFields(structuredClone(params), createdAt.getTime());
-      this.threads.set(id, { id, writer, lock, pending: { fields, header }, closing: false });
+      this.threads.set(id, { id, writer, lock, pending: { fields, header }, closing: false, explicit: true, users: 0 });
     });
   }
 
@@ -301,7 +309,7 @@ export class LocalThreadStore implements ThreadStore {
   /** Opens an existing thread for appending: takes its writer lock, repairs a torn tail. */
   async resumeThread(threadId: string, opts: { includeArchived?: boolean } = {}): Promise<void> {
     this.live();
-    await this.serial(threadId, () => this.openForAppend(threadId, opts.includeArchived ?? false));
+    await this.serial(threadId, () => this.openForAppend(threadId, opts.includeArchived ?? false, true));
   }
 
   async appendItems(threadId: string, items: RolloutItem[]): Promise<void> {
@@ -318,11 +326,30 @@ export class LocalThreadStore implements ThreadStore {
     } catch (e) {
       throw ThreadStoreError.invalid(`appendItems(${threadId}): items must be JSON (${(e as Error).message})`);
     }
+    return this.withWriter(threadId, true, (t) => t.writer.append(text));
+  }
+
+  /**
+   * Runs `fn` with the thread's writer, opening it (a cold thread: lock taken) if needed. `fn`
+   * must enqueue its append synchronously: the closing check and the enqueue are one step, so an
+   * archive/shutdown cannot slip between them. A writer opened here for a cold thread is closed
+   * and its lock released once no call uses it any more (createThread/resumeThread keep theirs).
+   */
+  private async withWriter<T>(id: string, includeArchived: boolean, fn: (t: OpenThread) => Promise<T>): Promise<T> {
     for (;;) {
-      const t = this.threads.get(threadId) ?? (await this.serial(threadId, () => this.openForAppend(threadId, true)));
-      // checked and enqueued in one synchronous step: an archive/shutdown cannot slip between
+      const t = this.threads.get(id) ?? (await this.serial(id, () => this.openForAppend(id, includeArchived, false)));
       if (t.closing) continue;
-      return t.writer.append(text);
+      t.users++;
+      try {
+        return await fn(t);
+      } finally {
+        t.users--;
+        if (!t.explicit && t.users === 0) {
+          await this.serial(id, async () => {
+            if (this.threads.get(id) === t && !t.explicit && t.users === 0) await (await this.detach(t)).release();
+          });
+        }
+      }
     }
   }
 
@@ -367,23 +394,14 @@ export class LocalThreadStore implements ThreadStore {
   }
 
   private async setName(id: string, name: string | null, includeArchived: boolean): Promise<void> {
-    const wasOpen = this.threads.has(id);
-    const t = this.threads.get(id) ?? (await this.serial(id, () => this.openForAppend(id, includeArchived)));
-    try {
+    await this.withWriter(id, includeArchived, async (t) => {
       const at = this.now();
       const event: JsonObject = { type: "thread_name_updated", thread_id: id, thread_name: name };
       await t.writer.append(formatRolloutLine("event_msg", event, at));
       if (name !== null) await appendSessionIndex(this.home, id, name, new Date(at));
       else await removeFromSessionIndex(this.home, id);
       await this.index.refreshFile(t.writer.path, { end: t.writer.durableSize });
-    } finally {
-      // a cold thread was opened just for this line: give its writer lock back
-      if (!wasOpen) {
-        await this.serial(id, async () => {
-          if (this.threads.get(id) === t) await (await this.detach(t)).release();
-        });
-      }
-    }
+    });
   }
 
   async readThread(threadId: string, opts: { includeArchived?: boolean; includeHistory?: boolean } = {}): Promise<StoredThread> {
