@@ -100,6 +100,30 @@ function patchBits(patch: ThreadMetadataPatch): number {
 
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
+/** Every failure leaves the store as a ThreadStoreError; I/O and SQLite failures are "internal". */
+function toStoreError(op: string, e: unknown): ThreadStoreError {
+  if (e instanceof ThreadStoreError) return e;
+  const err = new ThreadStoreError("internal", `${op} failed: ${(e as Error)?.message ?? String(e)}`);
+  (err as { cause?: unknown }).cause = e;
+  return err;
+}
+
+const OPERATIONS = [
+  "createThread",
+  "resumeThread",
+  "appendItems",
+  "flushThread",
+  "shutdownThread",
+  "discardThread",
+  "updateThreadMetadata",
+  "readThread",
+  "loadHistory",
+  "listThreads",
+  "archiveThread",
+  "unarchiveThread",
+  "deleteThread",
+] as const;
+
 export class LocalThreadStore implements ThreadStore {
   readonly home: string;
   readonly index: HomeIndex;
@@ -123,6 +147,10 @@ export class LocalThreadStore implements ThreadStore {
     this.ownsIndex = !opts.index;
     this.index = opts.index ?? new HomeIndex({ home: opts.home, defaultProvider: provider, warn: this.warn });
     this.meta = new MetaStore(this.index.db, opts.home);
+    for (const op of OPERATIONS) {
+      const fn = this[op].bind(this) as (...args: unknown[]) => Promise<unknown>;
+      (this as unknown as Record<string, unknown>)[op] = (...args: unknown[]) => fn(...args).catch((e: unknown) => Promise.reject(toStoreError(op, e)));
+    }
   }
 
   /** A store over `home` whose default provider comes from its config.toml (when not given). */
