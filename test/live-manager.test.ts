@@ -3,9 +3,8 @@
 import { test, mock, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { ThreadManager, type CloseReason } from "../src/live/thread-manager.js";
-import type { LiveStore } from "../src/live/live-thread.js";
 import { InMemoryThreadStore } from "../src/store/memory/memory-store.js";
-import { ThreadStoreError, type CreateThreadParams, type RolloutItem, type ThreadMetadataPatch } from "../src/store/types.js";
+import { ThreadStoreError, type ThreadStore, type CreateThreadParams, type RolloutItem, type ThreadMetadataPatch } from "../src/store/types.js";
 
 // ---- InMemoryThreadStore behind per-"process" views that hold a writer lock ----
 // The in-memory store is the durable home; each view plays one process: it takes the thread's
@@ -21,7 +20,7 @@ class Home {
 
 class ProcessView {
   readonly calls: Call[] = [];
-  readonly store: LiveStore;
+  readonly store: ThreadStore;
   constructor(readonly home = new Home()) {
     const base = home.store;
     const lock = (id: string) => {
@@ -29,7 +28,7 @@ class ProcessView {
       home.locks.add(id);
     };
     const record = (op: string, threadId: string, extra: Partial<Call> = {}) => this.calls.push({ op, threadId, ...extra });
-    const overrides: Partial<LiveStore> = {
+    const overrides: Partial<ThreadStore> = {
       createThread: async (p: CreateThreadParams) => {
         record("createThread", p.threadId);
         await base.createThread(p);
@@ -74,11 +73,11 @@ class ProcessView {
     };
     this.store = new Proxy(base, {
       get: (target, prop, receiver) => {
-        if (prop in overrides) return overrides[prop as keyof LiveStore];
+        if (prop in overrides) return overrides[prop as keyof ThreadStore];
         const v = Reflect.get(target, prop, receiver);
         return typeof v === "function" ? v.bind(target) : v;
       },
-    }) as LiveStore;
+    }) as ThreadStore;
   }
 
   opsFor(threadId: string): string[] {

@@ -34,13 +34,6 @@ export interface HistoryObserver {
  * shutdown_thread, discard_thread). A store that holds a cross-process writer lock takes it in
  * createThread/resumeThread and throws ThreadStoreError("conflict") when another process has it.
  */
-export interface WriterLifecycle {
-  resumeThread?(threadId: string, opts?: { includeArchived?: boolean }): Promise<void>;
-  shutdownThread?(threadId: string): Promise<void>;
-  discardThread?(threadId: string): Promise<void>;
-}
-
-export type LiveStore = ThreadStore & WriterLifecycle;
 
 export interface LiveThreadOptions extends MetadataSyncOptions {
   observers?: HistoryObserver[];
@@ -102,14 +95,14 @@ function turnIdOf(item: RolloutItem): string | null {
 
 export class LiveThread extends EventEmitter<LiveThreadEvents> {
   readonly threadId: string;
-  private readonly store: LiveStore;
+  private readonly store: ThreadStore;
   private readonly sync: ThreadMetadataSync;
   private observers: HistoryObserver[];
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
   private runningTurn: { id: string | null } | null = null;
 
-  private constructor(store: LiveStore, threadId: string, sync: ThreadMetadataSync, opts: LiveThreadOptions) {
+  private constructor(store: ThreadStore, threadId: string, sync: ThreadMetadataSync, opts: LiveThreadOptions) {
     super();
     this.store = store;
     this.threadId = threadId;
@@ -118,7 +111,7 @@ export class LiveThread extends EventEmitter<LiveThreadEvents> {
   }
 
   /** Creates the thread in the store; its creation metadata waits for the first user item. */
-  static async create(store: LiveStore, params: CreateThreadParams, opts: CreateLiveThreadOptions = {}): Promise<LiveThread> {
+  static async create(store: ThreadStore, params: CreateThreadParams, opts: CreateLiveThreadOptions = {}): Promise<LiveThread> {
     const sync = ThreadMetadataSync.forCreate(params, opts);
     // a conflict here means the id is taken (the store's own message says how)
     await store.createThread(params);
@@ -126,9 +119,9 @@ export class LiveThread extends EventEmitter<LiveThreadEvents> {
   }
 
   /** Reopens a stored thread for writing and replays its history through the metadata sync (no updatedAt). */
-  static async resume(store: LiveStore, threadId: string, opts: ResumeLiveThreadOptions = {}): Promise<LiveThread> {
+  static async resume(store: ThreadStore, threadId: string, opts: ResumeLiveThreadOptions = {}): Promise<LiveThread> {
     try {
-      await store.resumeThread?.(threadId, { includeArchived: opts.includeArchived });
+      await store.resumeThread(threadId, { includeArchived: opts.includeArchived });
     } catch (e) {
       throw ownershipConflict(threadId, e);
     }
@@ -137,7 +130,7 @@ export class LiveThread extends EventEmitter<LiveThreadEvents> {
       try {
         history = await store.loadHistory(threadId, { includeArchived: opts.includeArchived });
       } catch (e) {
-        await store.discardThread?.(threadId).catch(() => {});
+        await store.discardThread(threadId).catch(() => {});
         throw e;
       }
     }
@@ -207,7 +200,7 @@ export class LiveThread extends EventEmitter<LiveThreadEvents> {
         await this.store.flushThread(this.threadId);
       } finally {
         this.closed = true;
-        await this.store.shutdownThread?.(this.threadId);
+        await this.store.shutdownThread(this.threadId);
         this.emit("shutdown");
       }
     });

@@ -14,12 +14,12 @@ import {
   type RolloutItem,
   type StoredThread,
   type ThreadMetadataPatch,
+  type ThreadStore,
 } from "../store/types.js";
 import {
   LiveThread,
   type CreateLiveThreadOptions,
   type HistoryObserver,
-  type LiveStore,
   type ResumeLiveThreadOptions,
 } from "./live-thread.js";
 import type { MetadataSyncOptions } from "../metadata/sync.js";
@@ -50,14 +50,14 @@ interface Loaded {
 }
 
 export class ThreadManager extends EventEmitter<ThreadManagerEvents> {
-  readonly store: LiveStore;
+  readonly store: ThreadStore;
   private readonly idleUnloadMs: number;
   private readonly opts: ThreadManagerOptions;
   private readonly loaded = new Map<string, Loaded>();
   private readonly loading = new Map<string, Promise<LiveThread>>();
   private readonly coldWrites = new Map<string, Promise<void>>();
 
-  constructor(store: LiveStore, opts: ThreadManagerOptions = {}) {
+  constructor(store: ThreadStore, opts: ThreadManagerOptions = {}) {
     super();
     this.store = store;
     this.opts = opts;
@@ -215,7 +215,7 @@ export class ThreadManager extends EventEmitter<ThreadManagerEvents> {
         await write();
       } finally {
         // the store opened (and locked) the thread for this write only
-        await this.store.shutdownThread?.(threadId).catch(() => {});
+        await this.store.shutdownThread(threadId).catch(() => {});
       }
     });
     const tail: Promise<void> = run

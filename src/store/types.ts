@@ -130,6 +130,12 @@ export interface ThreadStore {
   appendItems(threadId: string, items: RolloutItem[]): Promise<void>;
   /** Returns once everything appended so far is durable. */
   flushThread(threadId: string): Promise<void>;
+  /** Reopens a stored thread's live writer (takes the writer lock); conflict if another holds it. */
+  resumeThread(threadId: string, opts?: { includeArchived?: boolean }): Promise<void>;
+  /** Flushes and closes the live writer (releases the lock); later appends reopen cold. */
+  shutdownThread(threadId: string): Promise<void>;
+  /** Idempotent release after a failed load: durable data stays, pending items are dropped. */
+  discardThread(threadId: string): Promise<void>;
   /** The only metadata write: a literal patch. */
   updateThreadMetadata(threadId: string, patch: ThreadMetadataPatch, opts?: { includeArchived?: boolean }): Promise<StoredThread>;
   readThread(threadId: string, opts?: { includeArchived?: boolean; includeHistory?: boolean }): Promise<StoredThread>;

@@ -5,15 +5,8 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { ThreadStoreError, type CreateThreadParams, type RolloutItem, type StoredThread, type ThreadStore } from "../../src/store/types.js";
 
-/** The optional writer-lifecycle methods (Codex's resume/shutdown/discard). */
-export interface LifecycleStore extends ThreadStore {
-  resumeThread?(threadId: string, opts?: { includeArchived?: boolean }): Promise<void>;
-  shutdownThread?(threadId: string): Promise<void>;
-  discardThread?(threadId: string): Promise<void>;
-}
-
 export interface StoreUnderTest {
-  store: LifecycleStore;
+  store: ThreadStore;
   /** Removes what the store left behind (temp homes…). Called after close(). */
   cleanup?: () => Promise<void> | void;
 }
@@ -61,7 +54,7 @@ async function rejectsKind(p: Promise<unknown>, kind: ThreadStoreError["kind"], 
 
 /** Runs the whole suite against stores made by `makeStore`. */
 export function runStoreConformance(name: string, makeStore: MakeStore): void {
-  const withStore = (title: string, fn: (store: LifecycleStore) => Promise<void>) =>
+  const withStore = (title: string, fn: (store: ThreadStore) => Promise<void>) =>
     test(title, async () => {
       const sut = await makeStore();
       try {
@@ -361,13 +354,13 @@ export function runStoreConformance(name: string, makeStore: MakeStore): void {
       await rejectsKind(store.unarchiveThread(id), "not_found", "unarchiveThread");
       await rejectsKind(store.deleteThread(id), "not_found", "deleteThread");
       await rejectsKind(store.readThread("not-a-uuid"), "not_found", "malformed id");
-      if (store.resumeThread) await rejectsKind(store.resumeThread(id), "not_found", "resumeThread");
+      await rejectsKind(store.resumeThread(id), "not_found", "resumeThread");
     });
 
     withStore("writer lifecycle: resume, shutdown, discard", async (store) => {
       const id = await materialized(store);
-      if (store.shutdownThread) await store.shutdownThread(id);
-      if (store.resumeThread) await store.resumeThread(id);
+      await store.shutdownThread(id);
+      await store.resumeThread(id);
       await store.appendItems(id, [agentMessage("resumed")]);
       assert.equal((await store.loadHistory(id)).length, 4);
       if (store.discardThread) {
