@@ -12,17 +12,10 @@
 // Anything not listed, including kinds this code does not know, is dropped: Codex's policy is an
 // exhaustive match, and an event it has never heard of cannot be something it replays.
 
-/** Line types persisted whatever their payload. */
-export const PERSISTED_LINE_TYPES: ReadonlySet<string> = new Set([
-  "session_meta",
-  "turn_context",
-  "compacted",
-  "world_state",
-  "token_usage_record",
-  "inter_agent_communication",
-  "inter_agent_communication_metadata",
-  "rollout_reference",
-]);
+import { KNOWN_LINE_TYPES } from "./line.js";
+
+/** Line types persisted whatever their payload: every known type but the two filtered by payload. */
+export const PERSISTED_LINE_TYPES: ReadonlySet<string> = new Set(KNOWN_LINE_TYPES.filter((t) => t !== "response_item" && t !== "event_msg"));
 
 /** `response_item` payload types persisted (ResponseItem variants, serde names). */
 export const PERSISTED_RESPONSE_ITEMS: ReadonlySet<string> = new Set([

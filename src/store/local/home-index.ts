@@ -4,12 +4,8 @@ import type Database from "better-sqlite3";
 import { stat } from "node:fs/promises";
 import { mkdirSync, watch, type FSWatcher } from "node:fs";
 import { ARCHIVED_DIR, listRolloutFiles, parseRolloutFileName, SESSION_INDEX_FILE, SESSIONS_DIR } from "../../rollout/layout.js";
-import { scanLines } from "../../rollout/reader.js";
-import { parseRolloutLine } from "../../rollout/line.js";
-import { emptyMetadata, mayAffectMetadata, reduceMetadata } from "../../metadata/derive.js";
 import { readSessionIndex } from "../../rollout/session-index.js";
-import { buildThread } from "../../metadata/thread.js";
-import { sourceKind } from "../../metadata/thread.js";
+import { buildThread, sourceKind } from "../../metadata/thread.js";
 import { metaFromRow, openIndex, type IndexRow } from "./index-db.js";
 import { scanRolloutMetadata } from "./scan.js";
 import { forEachLimit } from "../../util/pool.js";
@@ -250,19 +246,9 @@ export class HomeIndex {
     const size = Math.min(st.size, opts.end ?? Infinity);
     const mtime = Math.floor(st.mtimeMs);
     const same = row && (row.path === path || (opts.previousPath !== undefined && row.path === opts.previousPath));
-    let meta = same && size >= row.scan_offset ? metaFromRow(row) : emptyMetadata();
-    let offset = same && size >= row.scan_offset ? row.scan_offset : 0;
-    let lines = same && size >= row.scan_offset ? row.scan_lines : 0;
-    if (offset < size) {
-      for await (const raw of scanLines(path, { start: offset, end: size, startIndex: lines })) {
-        if (!raw.terminated) break;
-        offset = raw.next;
-        lines++;
-        if (!mayAffectMetadata(raw.text)) continue;
-        const r = parseRolloutLine(raw.text);
-        if (r.kind === "line") reduceMetadata(meta, r.line);
-      }
-    }
+    const resume = same && size >= row.scan_offset ? { meta: metaFromRow(row), offset: row.scan_offset, lines: row.scan_lines } : undefined;
+    // only bytes up to `end` (what the writer has synced) are folded: never ahead of the JSONL
+    const { meta, offset, lines } = await scanRolloutMetadata(path, resume, size);
     if (!meta.id) meta.id = id;
     const archived = dirname(path) === join(this.opts.home, ARCHIVED_DIR);
     this.upsert.run(this.toRow(meta, { path, archived, size, mtime, offset, lines }));

@@ -11,12 +11,13 @@ export interface ScanResult {
   malformed: number;
 }
 
-export async function scanRolloutMetadata(path: string, from?: { meta: ThreadMetadata; offset: number; lines: number }): Promise<ScanResult> {
+/** Folds `path` from `from.offset` (or the start) up to `end` (default: the end of the file). */
+export async function scanRolloutMetadata(path: string, from?: { meta: ThreadMetadata; offset: number; lines: number }, end?: number): Promise<ScanResult> {
   const meta = from ? from.meta : emptyMetadata();
   let offset = from?.offset ?? 0;
   let lines = from?.lines ?? 0;
   let malformed = 0;
-  for await (const raw of scanLines(path, { start: offset, startIndex: lines })) {
+  for await (const raw of scanLines(path, { start: offset, end, startIndex: lines })) {
     // an unterminated last line may still be being written: fold it on a later scan
     if (!raw.terminated) break;
     offset = raw.next;
