@@ -21,6 +21,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { link, mkdir, open, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { ThreadStoreError } from "../types.js";
+import { errno } from "./store-errors.js";
 
 export const UNPARSABLE_GRACE_MS = 5_000;
 export const BREAK_LOCK_STALE_MS = 10_000;
@@ -76,8 +77,6 @@ function parseLock(text: string): LockInfo | null {
     return null;
   }
 }
-
-const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
 export class ThreadLock {
   private released = false;
