@@ -1,0 +1,19 @@
+// The turn engine's public surface (see turn.ts for how a turn runs).
+export { AgentSession, RunningTurn, defaultToolRegistry, DEFAULT_EXEC_TIMEOUT_MS, type AgentSessionOptions, type TurnResult, type TurnSettings, type UserInput } from "./turn.js";
+export { resolveAgentConfig, resolveProvider, type AgentConfig, type ApprovalPolicy, type ProviderConfig, type SandboxMode, type WebSearchMode } from "./config.js";
+export { ResponsesClient, ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from "./model-client.js";
+export {
+  SessionApprovals,
+  approvalMethod,
+  type ApprovalDecision,
+  type ApprovalHandler,
+  type ApprovalKind,
+  type CommandApprovalParams,
+  type FileChangeApprovalParams,
+  type TurnNotification,
+  type TurnNotificationMethod,
+} from "./events.js";
+export { ToolRegistry, type FunctionTool, type FunctionToolResult, type ToolContext } from "./tools/registry.js";
+export { goalTools, GOAL_TOOL_NAMES, type GoalToolHost } from "./tools/goals.js";
+export { execCommandTool, EXEC_COMMAND_SPEC } from "./tools/exec-command.js";
+export { uuidv7 } from "./ids.js";

@@ -1,0 +1,84 @@
+// The tools a turn offers the model. A FunctionTool is a Responses API tool definition plus a
+// handler; the registry also carries hosted tools the model runs itself (web_search), which
+// have a definition and no handler. Extra tools (the goal tools, see goals.ts) are registered by
+// whoever owns them; a tool registered under an existing name replaces it.
+import type { Json, JsonObject } from "../../rollout/line.js";
+import type { RolloutItem } from "../../store/types.js";
+import type { ApprovalPolicy, SandboxMode } from "../config.js";
+import type { ApprovalDecision, ApprovalKind, CommandApprovalParams, FileChangeApprovalParams, SessionApprovals, TurnNotification } from "../events.js";
+
+/** What a handler can see and do while it runs one call. */
+export interface ToolContext {
+  threadId: string;
+  turnId: string;
+  callId: string;
+  /** The turn's working directory. */
+  cwd: string;
+  /** Aborted when the turn is interrupted: stop work and return. */
+  signal: AbortSignal;
+  approvalPolicy: ApprovalPolicy;
+  sandboxMode: SandboxMode;
+  sessionApprovals: SessionApprovals;
+  /** Environment for child processes. */
+  env: NodeJS.ProcessEnv;
+  /** Default command timeout. */
+  execTimeoutMs: number;
+  now(): number;
+  /** Sends a notification to the turn's listener. */
+  notify(n: TurnNotification): void;
+  /** Records rollout items (in order, before the call's function_call_output). */
+  emitRollout(items: RolloutItem[]): Promise<void>;
+  /** Asks the client; rejects with the abort reason if the turn is interrupted meanwhile. */
+  requestApproval(kind: ApprovalKind, params: CommandApprovalParams | FileChangeApprovalParams): Promise<ApprovalDecision>;
+}
+
+export interface FunctionToolResult {
+  /** The function_call_output text the model reads. */
+  output: string;
+  /** The user chose "cancel": the turn is interrupted after this output is recorded. */
+  interruptTurn?: boolean;
+}
+
+export interface FunctionTool {
+  name: string;
+  /** The Responses API definition (`{type: "function", name, description, strict, parameters}`). */
+  spec: JsonObject;
+  handle(args: JsonObject, ctx: ToolContext): Promise<FunctionToolResult>;
+}
+
+export class ToolRegistry {
+  private readonly functions = new Map<string, FunctionTool>();
+  private readonly hosted = new Map<string, JsonObject>();
+
+  constructor(tools: FunctionTool[] = []) {
+    for (const t of tools) this.register(t);
+  }
+
+  register(...tools: FunctionTool[]): this {
+    for (const t of tools) this.functions.set(t.name, t);
+    return this;
+  }
+
+  /** A tool the model runs itself (e.g. `{type: "web_search"}`), keyed by its type. */
+  registerHosted(spec: JsonObject): this {
+    this.hosted.set(String(spec.type), spec);
+    return this;
+  }
+
+  unregister(name: string): boolean {
+    return this.functions.delete(name) || this.hosted.delete(name);
+  }
+
+  get(name: string): FunctionTool | undefined {
+    return this.functions.get(name);
+  }
+
+  names(): string[] {
+    return [...this.functions.keys(), ...this.hosted.keys()];
+  }
+
+  /** The `tools` array of a request: function tools in registration order, then hosted tools. */
+  specs(): Json[] {
+    return [...[...this.functions.values()].map((t) => t.spec), ...this.hosted.values()];
+  }
+}

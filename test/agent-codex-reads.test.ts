@@ -1,0 +1,113 @@
+// A thread run by the turn engine and persisted the way the server will persist it (AgentSession
+// -> onRolloutItems -> LiveThread -> LocalThreadStore, legacy history mode) is read back by a
+// cold, real Codex 0.169.0 app-server and by Spool's app-server with the same turns and items:
+// the corpus scenario (plain reply, command, reasoning, patch, web search, failing command, model
+// error, a turn after it, an interrupt, an escalated command accepted then declined).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { AgentSession } from "../src/agent/turn.js";
+import { resolveAgentConfig } from "../src/agent/config.js";
+import { uuidv7 } from "../src/agent/ids.js";
+import type { ApprovalDecision } from "../src/agent/events.js";
+import { loadConfig } from "../src/config/config.js";
+import { LocalThreadStore } from "../src/store/local/local-store.js";
+import { LiveThread } from "../src/live/live-thread.js";
+import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
+import { startCodex } from "./helpers/codex.js";
+import { startSpool } from "./helpers/spool.js";
+
+let mock: MockResponses;
+const dirs: string[] = [];
+before(async () => {
+  mock = await startMockResponses();
+});
+after(async () => {
+  await mock.close();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+test("Codex and Spool read a thread the turn engine wrote with the same turns and items", { timeout: 120_000 }, async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "spool-agent-reads-"));
+  dirs.push(root);
+  const home = path.join(root, "home");
+  const ws = path.join(root, "ws");
+  fs.mkdirSync(home);
+  fs.mkdirSync(ws);
+  fs.writeFileSync(
+    path.join(home, "config.toml"),
+    `model = "mock-model"\nmodel_provider = "mock"\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.url}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
+  );
+  const store = await LocalThreadStore.open({ home });
+  const threadId = uuidv7();
+  const live = await LiveThread.create(store, { threadId, source: "vscode", originator: "spool-agent-test", cliVersion: "0.169.0", cwd: ws, modelProvider: "mock", baseInstructions: "You are a test agent." });
+  let decision: ApprovalDecision = "accept";
+  const session = AgentSession.fromConfig(resolveAgentConfig(loadConfig(home)), {
+    threadId,
+    cwd: ws,
+    baseInstructions: "You are a test agent.",
+    onRolloutItems: async (items) => {
+      await live.appendItems(items);
+    },
+    requestApproval: async () => decision,
+  });
+  const statuses: string[] = [];
+  for (const text of ["hello there", "cmd: echo hi > out.txt && cat out.txt", "think: a plan", "patch: notes.md hello world", "search: codex threads", "cmd: false", "fail: boom", "after the failure"])
+    statuses.push((await session.startTurn([{ type: "text", text }]).done).status);
+  const slow = session.startTurn([{ type: "text", text: "slow: 40" }]);
+  await new Promise((r) => setTimeout(r, 700));
+  statuses.push((await slow.interrupt()).status);
+  statuses.push((await session.startTurn([{ type: "text", text: "esc: touch ../outside-a.txt" }]).done).status);
+  decision = "decline";
+  statuses.push((await session.startTurn([{ type: "text", text: "esc: rm -rf ../nothing-here" }]).done).status);
+  const expected = ["completed", "completed", "completed", "completed", "completed", "completed", "failed", "completed", "interrupted", "completed", "completed"];
+  assert.deepEqual(statuses, expected);
+  await live.shutdown();
+  await store.close();
+
+  const codex = startCodex(home);
+  const spool = startSpool(home);
+  try {
+    await codex.initialize("agent-codex-reads");
+    await spool.initialize("agent-codex-reads");
+    const c = (await codex.request("thread/read", { threadId, includeTurns: true })).thread;
+    const s = (await spool.request("thread/read", { threadId, includeTurns: true })).thread;
+    assert.equal(c.historyMode, "legacy");
+    assert.deepEqual(s.turns, c.turns, "Spool reads what Codex reads");
+    for (const k of ["id", "preview", "cwd", "modelProvider", "model", "source", "cliVersion", "originator"]) assert.deepEqual(s[k], c[k], `thread.${k}`);
+    assert.equal(c.preview, "hello there");
+    assert.equal(c.model, "mock-model");
+    type T = { status: string; items: Array<{ type: string; text?: string; status?: string; changes?: Array<{ path: string }> }>; error: { message: string } | null };
+    const turns = c.turns as T[];
+    assert.deepEqual(turns.map((t) => t.status), expected);
+    assert.deepEqual(
+      turns.map((t) => t.items.map((i) => i.type).join("+")),
+      [
+        "userMessage+agentMessage",
+        "userMessage+agentMessage",
+        "userMessage+reasoning+agentMessage",
+        "userMessage+fileChange+agentMessage",
+        "userMessage+webSearch+agentMessage",
+        "userMessage+agentMessage",
+        "userMessage",
+        "userMessage+agentMessage",
+        "userMessage",
+        "userMessage+agentMessage",
+        "userMessage+agentMessage",
+      ],
+    );
+    assert.equal(turns[0].items[1].text, "Echo: hello there");
+    assert.deepEqual(turns[3].items[1].changes!.map((x) => x.path), [path.join(ws, "notes.md")]);
+    assert.equal(turns[3].items[1].status, "completed");
+    assert.equal(turns[6].error!.message, '{"error":{"message":"mock refused: boom","type":"invalid_request_error"}}');
+    // and the files the turns touched
+    assert.equal(fs.readFileSync(path.join(ws, "out.txt"), "utf8"), "hi\n");
+    assert.equal(fs.readFileSync(path.join(ws, "notes.md"), "utf8"), "hello world\n");
+    assert.ok(fs.existsSync(path.join(root, "outside-a.txt")));
+  } finally {
+    await codex.close();
+    await spool.close();
+  }
+});
