@@ -5,6 +5,7 @@ import { resolveHome } from "../config/home.js";
 import { VERSION } from "../version.js";
 import { runAppServer } from "./app-server.js";
 import { runIndexRebuild } from "./index-rebuild.js";
+import { runProjectionsRebuild } from "./projections-rebuild.js";
 
 const program = new Command();
 program.name("spool").description("A thread server for coding agents, wire-compatible with the Codex app-server").version(VERSION);
@@ -31,6 +32,15 @@ index
   .option("--home <dir>", "home directory (default: $SPOOL_HOME or ~/.spool)")
   .action(async (opts: { home?: string }) => {
     await runIndexRebuild(resolveHome(opts.home));
+  });
+
+const projections = program.command("projections").description("Spool's projections of thread history (items, turn summaries, lifecycle outbox)");
+projections
+  .command("rebuild")
+  .description("Throw the projections away and rebuild them from the JSONL files")
+  .option("--home <dir>", "home directory (default: $SPOOL_HOME or ~/.spool)")
+  .action(async (opts: { home?: string }) => {
+    await runProjectionsRebuild(resolveHome(opts.home));
   });
 
 program.parseAsync().catch((e: Error) => {

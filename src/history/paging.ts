@@ -24,7 +24,7 @@ export class HistoryRequestError extends Error {
     this.name = "HistoryRequestError";
   }
 }
-const invalidRequest = (message: string) => new HistoryRequestError(message, -32600);
+export const invalidRequest = (message: string) => new HistoryRequestError(message, -32600);
 const invalidCursor = (what: string) => invalidRequest(`invalid cursor: ${what}`);
 
 export type SortDirection = "asc" | "desc";
@@ -61,7 +61,7 @@ export interface ThreadItemEntry {
   completedAtMs: number | null;
 }
 
-const pageSize = (limit: number | null | undefined, dflt: number, max: number) => {
+export const pageSize = (limit: number | null | undefined, dflt: number, max: number) => {
   const n = typeof limit === "number" && Number.isFinite(limit) ? Math.floor(limit) : dflt;
   return Math.min(Math.max(n, 1), max);
 };
@@ -69,18 +69,18 @@ const pageSize = (limit: number | null | undefined, dflt: number, max: number) =
 // ---------------------------------------------------------------------------------------------
 // keyset cursors (paginated threads)
 
-type Scope = "turns" | "itemsByCreatedAtOrdinal";
+export type Scope = "turns" | "itemsByCreatedAtOrdinal";
 
-interface KeysetCursor {
+export interface KeysetCursor {
   ordinal: number;
   includeAnchor: boolean;
 }
 
-function keysetCursor(threadId: string, scope: Scope, ordinal: number, includeAnchor: boolean): string {
+export function keysetCursor(threadId: string, scope: Scope, ordinal: number, includeAnchor: boolean): string {
   return JSON.stringify({ requestedThreadId: threadId, rolloutOrdinal: ordinal, includeAnchor, scope: { kind: scope } });
 }
 
-function parseKeysetCursor(cursor: string, threadId: string, scope: Scope): KeysetCursor {
+export function parseKeysetCursor(cursor: string, threadId: string, scope: Scope): KeysetCursor {
   let v: unknown;
   try {
     v = JSON.parse(cursor);
@@ -160,14 +160,14 @@ function paginatedTurns(h: ThreadHistoryReducer, threadId: string, turns: Turn[]
   };
 }
 
-interface LegacyCursor {
+export interface LegacyCursor {
   turnId: string;
   includeAnchor: boolean;
 }
 
-const legacyCursor = (turnId: string, includeAnchor: boolean) => JSON.stringify({ turnId, includeAnchor });
+export const legacyCursor = (turnId: string, includeAnchor: boolean) => JSON.stringify({ turnId, includeAnchor });
 
-function parseLegacyCursor(cursor: string): LegacyCursor {
+export function parseLegacyCursor(cursor: string): LegacyCursor {
   let v: unknown;
   try {
     v = JSON.parse(cursor);

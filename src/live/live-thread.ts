@@ -1,7 +1,8 @@
 // LiveThread: the one writer of a loaded thread. Every append runs, in order:
 //   1. the rollout persistence policy (src/rollout/policy.ts) over the raw items;
 //   2. the installed history observers (projections), given the persisted and the raw items;
-//      their results are returned to the caller (a later issue persists them with the append);
+//      their results are returned to the caller and, once the append is durable, handed to
+//      `appended` listeners (src/projections/live.ts keeps a home's durable projections current);
 //   3. store.appendItems with the persisted items;
 //   4. only once that succeeded, the derived metadata patch (src/metadata/sync.ts) through
 //      store.updateThreadMetadata, the store's only metadata write.
@@ -86,6 +87,12 @@ export interface LiveThreadEvents {
   turnStarted: [turnId: string | null];
   turnEnded: [turnId: string | null];
   shutdown: [];
+  /**
+   * The store accepted an append (its items are durable): the persisted items and what the
+   * observers returned for them, for whoever persists projections (src/projections/live.ts).
+   * Emitted before the metadata patch; listeners must not throw.
+   */
+  appended: [persisted: RolloutItem[], mutations: unknown[]];
 }
 
 function turnIdOf(item: RolloutItem): string | null {
@@ -169,6 +176,7 @@ export class LiveThread extends EventEmitter<LiveThreadEvents> {
       }
       await this.store.appendItems(this.threadId, persisted);
       this.trackTurns(raw);
+      this.emit("appended", persisted, mutations);
       const update = this.sync.observeAppendedItems(persisted);
       if (update) await this.applyUpdate(update);
       return { persisted, mutations, metadataPatch: update?.patch ?? null };

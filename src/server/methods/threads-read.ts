@@ -11,6 +11,7 @@ import { HistoryRequestError, listItems, listTurns } from "../../history/paging.
 import { interruptStaleTurns } from "../../history/reducer.js";
 import { RpcError } from "../errors.js";
 import type { IndexRow } from "../../store/local/index-db.js";
+import { Projector } from "../../projections/projector.js";
 
 const SortDirection = z.enum(["asc", "desc"]);
 const SOURCE_KINDS = ["cli", "vscode", "exec", "appServer", "subAgent", "subAgentReview", "subAgentCompact", "subAgentThreadSpawn", "subAgentOther", "unknown"] as const;
@@ -77,6 +78,36 @@ export function registerReadMethods(app: AppServer): void {
 
   const history = (row: IndexRow) => loadThreadHistory(row.path, (id) => index.resolvePath(id));
 
+  // thread/turns/list and thread/items/list read pages from the projections
+  // (<home>/spool/projections.sqlite, in memory when the index is), brought up to date with the
+  // rollout first: only the bytes appended since the last request are read.
+  let projector: Projector | null = null;
+  const projections = () =>
+    (projector ??= new Projector({ home: index.home, memory: index.db.memory, resolvePath: (id) => index.resolvePath(id), warn: (m) => app.log.warn(m) }));
+  const close = app.close.bind(app);
+  app.close = async () => {
+    projector?.close();
+    projector = null;
+    await close();
+  };
+
+  /** A page from the projections; when they cannot be used (a failing store), from a full replay. */
+  async function fromProjections(row: IndexRow, read: (p: Projector) => string, replay: () => Promise<unknown>): Promise<unknown> {
+    let p: Projector;
+    try {
+      p = projections();
+      await p.syncThread(row.id, row.path);
+    } catch (e) {
+      app.log.warn({ err: e, threadId: row.id }, "projections unavailable, replaying the rollout");
+      return replay();
+    }
+    try {
+      return new RawJson(read(p));
+    } catch (e) {
+      return rethrowCursor(e);
+    }
+  }
+
   const rethrowCursor = (e: unknown): never => {
     if (e instanceof CursorError) throw invalidRequest(e.message);
     if (e instanceof HistoryRequestError) throw new RpcError(e.code, e.message);
@@ -123,23 +154,35 @@ export function registerReadMethods(app: AppServer): void {
   app.register("thread/turns/list", async (raw) => {
     const p = decodeParams(ThreadTurnsListParams, raw);
     const row = await findThread(p.threadId);
-    const h = await history(row);
-    try {
-      return listTurns(h, row.id, p);
-    } catch (e) {
-      return rethrowCursor(e);
-    }
+    return fromProjections(
+      row,
+      (pj) => pj.listTurnsJson(row.id, p),
+      async () => {
+        const h = await history(row);
+        try {
+          return listTurns(h, row.id, p);
+        } catch (e) {
+          return rethrowCursor(e);
+        }
+      },
+    );
   });
 
   app.register("thread/items/list", async (raw) => {
     const p = decodeParams(ThreadItemsListParams, raw);
     const row = await findThread(p.threadId);
-    const h = await history(row);
-    try {
-      return listItems(h, row.id, p);
-    } catch (e) {
-      return rethrowCursor(e);
-    }
+    return fromProjections(
+      row,
+      (pj) => pj.listItemsJson(row.id, p),
+      async () => {
+        const h = await history(row);
+        try {
+          return listItems(h, row.id, p);
+        } catch (e) {
+          return rethrowCursor(e);
+        }
+      },
+    );
   });
 
   app.register("thread/loaded/list", async (raw) => {
