@@ -1,10 +1,18 @@
-// The app-server: shared state behind every connection (home, config, index, methods).
+// The app-server: shared state behind every connection (home, config, index, methods), the
+// loaded threads (started lazily with the first write method, so a read-only server opens no
+// writer), server->client requests, and broadcasts.
 import { loadConfig, type SpoolConfig } from "../config/config.js";
 import { HomeIndex } from "../store/local/home-index.js";
+import { LocalThreadStore } from "../store/local/local-store.js";
 import { log as rootLog, type Logger } from "../util/log.js";
 import type { Connection } from "./connection.js";
-import type { RequestId } from "./jsonrpc.js";
+import { encodeNotification, type RequestId } from "./jsonrpc.js";
 import { registerReadMethods } from "./methods/threads-read.js";
+import { registerThreadWriteMethods } from "./methods/threads-write.js";
+import { registerTurnMethods } from "./methods/turns.js";
+import { registerLiveOverlays } from "./methods/live-overlay.js";
+import { ServerRequests } from "./server-requests.js";
+import { DEFAULT_IDLE_UNLOAD_MS, ThreadRegistry, type ThreadExtension } from "./thread-registry.js";
 
 export type MethodHandler = (params: unknown, conn: Connection) => Promise<unknown> | unknown;
 
@@ -13,6 +21,13 @@ export interface AppServerOptions {
   log?: Logger;
   /** Keep the index in memory only (tests, read-only homes). */
   memoryIndex?: boolean;
+  /**
+   * Unload a loaded thread this long after it has no subscriber, no running turn and no pending
+   * request. Default: config.toml `thread_unload_delay_secs`, else 30 minutes.
+   */
+  idleUnloadMs?: number;
+  /** Environment of the commands turns run (default: this process's). */
+  commandEnv?: NodeJS.ProcessEnv;
 }
 
 export class AppServer {
@@ -22,9 +37,16 @@ export class AppServer {
   readonly log: Logger;
   readonly methods = new Map<string, MethodHandler>();
   readonly connections = new Set<Connection>();
+  readonly requests = new ServerRequests();
+  /** Registered before the first write method runs (goals, analytics). */
+  readonly threadExtensions: ThreadExtension[] = [];
   onClientResponse?: (conn: Connection, id: RequestId, result: unknown, error: unknown) => void;
+  private readonly opts: AppServerOptions;
+  private registry: ThreadRegistry | null = null;
+  private store: LocalThreadStore | null = null;
 
   constructor(opts: AppServerOptions) {
+    this.opts = opts;
     this.home = opts.home;
     this.log = opts.log ?? rootLog;
     this.config = loadConfig(opts.home);
@@ -35,6 +57,17 @@ export class AppServer {
       warn: (m) => this.log.warn(m),
     });
     registerReadMethods(this);
+    registerThreadWriteMethods(this);
+    registerTurnMethods(this);
+    registerLiveOverlays(this);
+    this.onClientResponse = (conn, id, result, error) => {
+      const req = this.requests.take(id);
+      if (!req) {
+        this.log.warn({ conn: conn.id, id }, "answer to an unknown or already answered server request");
+        return;
+      }
+      req.settle(error !== undefined ? { error } : { result });
+    };
   }
 
   /** Brings the index up to date with the JSONL before the first request is served. */
@@ -48,8 +81,41 @@ export class AppServer {
     this.methods.set(method, handler);
   }
 
+  /** The loaded threads (the writing half of the server), created on first use. */
+  get threads(): ThreadRegistry {
+    if (!this.registry) {
+      this.store = new LocalThreadStore({ home: this.home, defaultProvider: this.config.modelProvider, index: this.index, warn: (m) => this.log.warn(m) });
+      this.registry = new ThreadRegistry({
+        store: this.store,
+        config: this.config,
+        requests: this.requests,
+        log: this.log,
+        broadcast: (method, params) => this.broadcast(method, params),
+        idleUnloadMs: this.opts.idleUnloadMs ?? configuredUnloadMs(this.config),
+        sessionEnv: this.opts.commandEnv,
+      });
+      this.registry.extensions.push(...this.threadExtensions);
+    }
+    return this.registry;
+  }
+
+  /** The registry if a write method has created it (reads never do). */
+  threadsIfStarted(): ThreadRegistry | null {
+    return this.registry;
+  }
+
+  /** A notification to every initialized connection (encoded once). */
+  broadcast(method: string, params: unknown): void {
+    const line = encodeNotification(method, params);
+    for (const c of this.connections) c.notifyEncoded(method, line);
+  }
+
   attach(conn: Connection): void {
     this.connections.add(conn);
+    conn.onClose(() => {
+      this.connections.delete(conn);
+      this.registry?.connectionClosed(conn);
+    });
   }
 
   detach(conn: Connection): void {
@@ -58,7 +124,14 @@ export class AppServer {
   }
 
   async close(): Promise<void> {
-    for (const c of this.connections) c.close();
+    for (const c of [...this.connections]) c.close();
+    if (this.registry) await this.registry.shutdown();
+    if (this.store) await this.store.close();
     this.index.close();
   }
+}
+
+function configuredUnloadMs(config: SpoolConfig): number {
+  const secs = (config as Record<string, unknown>).thread_unload_delay_secs;
+  return typeof secs === "number" && secs >= 0 ? secs * 1000 : DEFAULT_IDLE_UNLOAD_MS;
 }

@@ -1,9 +1,10 @@
 // One client connection (stdio or a WebSocket): the initialize handshake, per-connection
-// capabilities, request dispatch and notification opt-out.
+// capabilities, request dispatch with a bounded number of requests in flight, notification
+// opt-out, and server->client requests.
 import { arch, release, type as osType } from "node:os";
 import { z } from "zod";
 import { classify, encodeError, encodeNotification, encodeResult, type RequestId } from "./jsonrpc.js";
-import { INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, RpcError, invalidRequest } from "./errors.js";
+import { INTERNAL_ERROR, INVALID_REQUEST, OVERLOADED, PARSE_ERROR, RpcError, invalidRequest } from "./errors.js";
 import { decodeParams } from "./params.js";
 import type { AppServer } from "./app.js";
 import { VERSION } from "../version.js";
@@ -19,20 +20,50 @@ const InitializeParams = z.object({
     .nullish(),
 });
 
+/** Codex answers a request it has no room for at once with this (-32001). */
+export const OVERLOADED_MESSAGE = "Server overloaded; retry later.";
+
+/** Requests one connection may have in flight before new ones are refused as overloaded (Codex's queue capacity). */
+export const DEFAULT_MAX_INFLIGHT = 128;
+
+/**
+ * A handler's answer plus what must follow it on the wire: `after` runs right after the response
+ * has been written (notifications Codex sends after a response: thread/started, the resume
+ * replay, a held turn's events…). It runs even when the connection is gone.
+ */
+export class WithFollowUp {
+  constructor(
+    readonly result: unknown,
+    readonly after: () => void,
+  ) {}
+}
+
 let nextConnectionId = 1;
+
+export interface ConnectionOptions {
+  /** Requests in flight before new ones get -32001 (default 128). */
+  maxInflight?: number;
+}
 
 export class Connection {
   readonly id = nextConnectionId++;
   private initialized = false;
   experimentalApi = false;
   clientName = "";
+  clientVersion = "";
   private optOut = new Set<string>();
   private closed = false;
+  private inflight = 0;
+  private readonly maxInflight: number;
+  private readonly closeListeners: Array<() => void> = [];
 
   constructor(
     readonly server: AppServer,
     private readonly write: (line: string) => void,
-  ) {}
+    opts: ConnectionOptions = {},
+  ) {
+    this.maxInflight = opts.maxInflight ?? DEFAULT_MAX_INFLIGHT;
+  }
 
   /** Handles one inbound message; never throws. */
   async handleLine(text: string): Promise<void> {
@@ -51,21 +82,44 @@ export class Connection {
         this.server.onClientResponse?.(this, msg.id, msg.result, msg.error);
         return;
       case "request":
-        await this.handleRequest(msg.id, msg.method, msg.params);
+        if (this.inflight >= this.maxInflight) {
+          this.send(encodeError(msg.id, { code: OVERLOADED, message: OVERLOADED_MESSAGE }));
+          return;
+        }
+        this.inflight++;
+        try {
+          await this.handleRequest(msg.id, msg.method, msg.params);
+        } finally {
+          this.inflight--;
+        }
     }
   }
 
   private async handleRequest(id: RequestId, method: string, params: unknown): Promise<void> {
+    let result: unknown;
     try {
-      const result = await this.dispatch(method, params);
-      this.send(encodeResult(id, result));
+      result = await this.dispatch(method, params);
     } catch (e) {
       if (e instanceof RpcError) this.send(encodeError(id, e.toJSON()));
       else {
         this.server.log.error({ err: e, method }, "request failed");
         this.send(encodeError(id, { code: INTERNAL_ERROR, message: `internal error: ${(e as Error).message}` }));
       }
+      return;
     }
+    if (result instanceof WithFollowUp) {
+      try {
+        this.send(encodeResult(id, result.result));
+      } finally {
+        try {
+          result.after();
+        } catch (e) {
+          this.server.log.error({ err: e, method }, "follow-up of a response failed");
+        }
+      }
+      return;
+    }
+    this.send(encodeResult(id, result));
   }
 
   private async dispatch(method: string, params: unknown): Promise<unknown> {
@@ -81,6 +135,7 @@ export class Connection {
     const p = decodeParams(InitializeParams, params);
     this.initialized = true;
     this.clientName = p.clientInfo.name;
+    this.clientVersion = p.clientInfo.version;
     this.experimentalApi = p.capabilities?.experimentalApi ?? false;
     this.optOut = new Set(p.capabilities?.optOutNotificationMethods ?? []);
     return {
@@ -95,16 +150,50 @@ export class Connection {
     return this.initialized;
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Whether this connection wants notifications of this method (initialized, not opted out, open). */
+  wants(method: string): boolean {
+    return this.initialized && !this.closed && !this.optOut.has(method);
+  }
+
   notify(method: string, params: unknown): void {
-    if (!this.initialized || this.optOut.has(method)) return;
+    if (!this.wants(method)) return;
     this.send(encodeNotification(method, params));
+  }
+
+  /** A notification already encoded (one encoding shared by every receiver of a broadcast). */
+  notifyEncoded(method: string, line: string): void {
+    if (this.wants(method)) this.send(line);
+  }
+
+  /** A server->client request (never filtered by the opt-out). */
+  sendRequest(id: number, method: string, params: unknown): void {
+    if (!this.initialized) return;
+    this.send(JSON.stringify({ id, method, params }));
   }
 
   send(line: string): void {
     if (!this.closed) this.write(line);
   }
 
+  /** Runs `fn` once when the connection closes (immediately if it already has). */
+  onClose(fn: () => void): void {
+    if (this.closed) fn();
+    else this.closeListeners.push(fn);
+  }
+
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    for (const fn of this.closeListeners.splice(0)) {
+      try {
+        fn();
+      } catch (e) {
+        this.server.log.error({ err: e, conn: this.id }, "connection close listener failed");
+      }
+    }
   }
 }

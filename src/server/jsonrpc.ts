@@ -42,6 +42,7 @@ export function encodeError(id: RequestId | null, error: { code: number; message
   return JSON.stringify({ id, error });
 }
 
-export function encodeNotification(method: string, params: unknown): string {
-  return JSON.stringify(params === undefined ? { method } : { method, params });
+/** A notification, stamped like Codex's with the time it was emitted (`emittedAtMs`). */
+export function encodeNotification(method: string, params: unknown, emittedAtMs = Date.now()): string {
+  return JSON.stringify(params === undefined ? { method, emittedAtMs } : { method, params, emittedAtMs });
 }

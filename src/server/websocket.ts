@@ -1,16 +1,36 @@
 // WebSocket transport: one JSON-RPC message per text frame, one Connection per socket.
 // Loopback only unless a bearer token is configured; /readyz and /healthz answer 200.
+//
+// Backpressure, as Codex does it: a connection has a bounded number of requests in flight (more
+// are answered at once with -32001 "Server overloaded; retry later."), and a bounded outbound
+// queue: a client that stops reading until more than `maxOutboundMessages` messages or
+// `maxOutboundBytes` bytes wait to be written is disconnected as a slow consumer, so one stuck
+// client never holds the server's memory or slows the others.
 import { createServer, type IncomingMessage } from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { AppServer } from "./app.js";
-import { Connection } from "./connection.js";
+import { Connection, DEFAULT_MAX_INFLIGHT } from "./connection.js";
 
 export interface WsOptions {
   host: string;
   port: number;
   /** Required for any non-loopback address: clients send `Authorization: Bearer <token>`. */
   token?: string;
+  /** Messages written but not yet flushed to the socket before the client counts as a slow consumer (default 4096). */
+  maxOutboundMessages?: number;
+  /** Bytes waiting to be flushed before the client counts as a slow consumer (default 64 MiB). */
+  maxOutboundBytes?: number;
+  /** Requests in flight per connection before -32001 (default 128). */
+  maxInflight?: number;
+  /** Largest frame accepted (default 64 MiB). */
+  maxPayload?: number;
 }
+
+export const DEFAULT_MAX_OUTBOUND_MESSAGES = 4096;
+export const DEFAULT_MAX_OUTBOUND_BYTES = 64 << 20;
+
+/** Close code sent to a slow consumer (1008: policy violation). */
+export const SLOW_CONSUMER_CLOSE = 1008;
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -31,7 +51,7 @@ export async function serveWebSocket(app: AppServer, opts: WsOptions): Promise<W
     const ok = req.url === "/readyz" || req.url === "/healthz";
     res.writeHead(ok ? 200 : 404).end(ok ? "ok" : "not found");
   });
-  const wss = new WebSocketServer({ noServer: true });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 64 << 20 });
   http.on("upgrade", (req: IncomingMessage, socket, head) => {
     // browsers send Origin; Codex refuses them, so a web page cannot drive a local agent
     const authorized = !opts.token || req.headers.authorization === `Bearer ${opts.token}`;
@@ -39,7 +59,7 @@ export async function serveWebSocket(app: AppServer, opts: WsOptions): Promise<W
       socket.end(`HTTP/1.1 ${req.headers.origin ? "403 Forbidden" : "401 Unauthorized"}\r\n\r\n`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(app, ws));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(app, ws, opts));
   });
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -59,10 +79,36 @@ export async function serveWebSocket(app: AppServer, opts: WsOptions): Promise<W
   };
 }
 
-function attach(app: AppServer, ws: WebSocket): void {
-  const conn = new Connection(app, (line) => {
-    if (ws.readyState === ws.OPEN) ws.send(line);
-  });
+function attach(app: AppServer, ws: WebSocket, opts: WsOptions): void {
+  const maxMessages = opts.maxOutboundMessages ?? DEFAULT_MAX_OUTBOUND_MESSAGES;
+  const maxBytes = opts.maxOutboundBytes ?? DEFAULT_MAX_OUTBOUND_BYTES;
+  let queued = 0;
+  let queuedBytes = 0;
+  let dropped = false;
+  const conn = new Connection(
+    app,
+    (line) => {
+      if (dropped || ws.readyState !== ws.OPEN) return;
+      const bytes = Buffer.byteLength(line);
+      // (one message larger than the bound still goes out when nothing waits before it)
+      if (queued > 0 && (queued + 1 > maxMessages || queuedBytes + bytes > maxBytes)) {
+        dropped = true;
+        app.log.warn({ conn: conn.id, queued, queuedBytes }, "disconnecting a slow consumer");
+        ws.close(SLOW_CONSUMER_CLOSE, "slow consumer");
+        // the close frame queues behind what the client does not read: do not wait for it
+        setTimeout(() => ws.terminate(), 1000).unref();
+        app.detach(conn);
+        return;
+      }
+      queued++;
+      queuedBytes += bytes;
+      ws.send(line, () => {
+        queued--;
+        queuedBytes -= bytes;
+      });
+    },
+    { maxInflight: opts.maxInflight ?? DEFAULT_MAX_INFLIGHT },
+  );
   app.attach(conn);
   ws.on("message", (data, isBinary) => {
     if (isBinary) return;

@@ -1,0 +1,386 @@
+// A loaded thread as the server runs it: its writer (LiveThread), its turn engine (AgentSession),
+// the connections subscribed to it, its status, and the one ordered stream of everything the
+// server sends about it (Codex's per-thread listener).
+//
+// Ordering. Every output of the thread (notifications to subscribers, status broadcasts, server
+// requests) goes through `out`, in the order the engine produced them. Outputs can be held: a
+// turn/start holds them until its response is written (so the response precedes
+// `thread/status/changed` and `turn/started`), and a turn that ends while turn/interrupt requests
+// wait holds them until those responses are written (Codex answers the interrupt, then sends
+// the status and the interrupted `turn/completed`).
+//
+// Status (Codex's thread_status.rs): a pending approval makes the thread `active` with the
+// `waitingOnApproval` flag; else a recorded system error (a turn failed) shows `systemError`;
+// else a running turn shows `active`; else `idle`. A change is broadcast to every connection.
+//
+// Approvals: each is a server request with an id from the server's counter, sent to every
+// subscriber; the first answer wins and is followed by `serverRequest/resolved`. Turn starts
+// and ends cancel what is still pending (also announced with `serverRequest/resolved`).
+import type { AgentSession, ApprovalDecision, ApprovalKind, TurnNotification, TurnSettings, UserInput } from "../agent/index.js";
+import { approvalMethod } from "../agent/index.js";
+import type { LiveThread } from "../live/live-thread.js";
+import type { ThreadStatus } from "../protocol/v2.js";
+import { encodeNotification } from "./jsonrpc.js";
+import type { Connection } from "./connection.js";
+import { WithFollowUp } from "./connection.js";
+import type { PendingServerRequest, ServerRequests } from "./server-requests.js";
+import type { EffectiveSettings } from "./thread-view.js";
+import { invalidRequest } from "./errors.js";
+
+/** What a loaded thread needs from the server around it. */
+export interface ThreadHost {
+  readonly requests: ServerRequests;
+  /** Sends a notification to every initialized connection. */
+  broadcast(method: string, params: unknown): void;
+  /** A turn ended or a subscriber left: the thread may go idle. */
+  maybeIdle(thread: LoadedThread): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** Notifications of a thread that go to every connection rather than to its subscribers (Codex's goal snapshot and updates). */
+const BROADCAST_METHODS = new Set(["thread/goal/updated", "thread/goal/cleared"]);
+
+/** Events of a command or file change (what runs between a response's usage and Codex's report of it). */
+function isToolEvent(n: TurnNotification): boolean {
+  if (n.method === "item/commandExecution/outputDelta") return true;
+  if (n.method !== "item/started" && n.method !== "item/completed") return false;
+  const type = (n.params.item as { type?: string }).type;
+  return type === "commandExecution" || type === "fileChange";
+}
+
+const sameStatus = (a: ThreadStatus, b: ThreadStatus) => JSON.stringify(a) === JSON.stringify(b);
+
+function decisionOf(answer: { result?: unknown; error?: unknown } | null): ApprovalDecision {
+  if (!answer || answer.error !== undefined) return answer ? "decline" : "cancel";
+  const d = (answer.result as { decision?: unknown } | null | undefined)?.decision;
+  if (d === "accept" || d === "acceptForSession" || d === "decline" || d === "cancel") return d;
+  if (d && typeof d === "object" && !Array.isArray(d)) return d as ApprovalDecision;
+  return "decline";
+}
+
+export class LoadedThread {
+  readonly id: string;
+  readonly subscribers = new Set<Connection>();
+  session!: AgentSession;
+  settings: EffectiveSettings;
+  /** Set while the thread is being unloaded (resume must wait for `thread/closed`). */
+  closing = false;
+  idleTimer: NodeJS.Timeout | null = null;
+
+  private status: ThreadStatus = { type: "idle" };
+  private currentTurn: string | null = null;
+  private systemError = false;
+  private pendingApprovals = 0;
+  private holds = 0;
+  private readonly queue: Array<() => void> = [];
+  /** An item/started (command or file change) kept back one microtask: an approval that follows it announces the status first, like Codex. */
+  private deferredStart: TurnNotification | null = null;
+  private interruptWaiters: Array<(release: () => void) => void> = [];
+  /**
+   * A `thread/tokenUsage/updated` kept back while the tool calls of the same response run: Codex
+   * runs tools while the response streams, so it reports the response's usage after their items;
+   * the engine samples first and runs the calls after, so the usage is sent once they are done.
+   */
+  private deferredUsage: TurnNotification | null = null;
+  /** Pending requests already sent to the subscribers (the ones a rejoining connection gets replayed). */
+  private readonly sentRequests = new Set<number>();
+
+  constructor(
+    readonly live: LiveThread,
+    private readonly host: ThreadHost,
+    settings: EffectiveSettings,
+  ) {
+    this.id = live.threadId;
+    this.settings = settings;
+  }
+
+  /** Installs the turn engine (built with `onEvent`/`requestApproval` pointing here). */
+  attach(session: AgentSession): void {
+    this.session = session;
+  }
+
+  // ---------------------------------------------------------------- state
+
+  get threadStatus(): ThreadStatus {
+    return this.status;
+  }
+
+  /** The turn running now (from turn/start until its turn/completed), or null. */
+  get activeTurnId(): string | null {
+    return this.currentTurn;
+  }
+
+  get pendingRequestCount(): number {
+    return this.pendingApprovals;
+  }
+
+  /** Idle means: no subscriber, no running turn, no pending request. */
+  get isIdle(): boolean {
+    return this.subscribers.size === 0 && this.currentTurn === null && this.pendingApprovals === 0;
+  }
+
+  private computeStatus(): ThreadStatus {
+    if (this.pendingApprovals > 0) return { type: "active", activeFlags: ["waitingOnApproval"] };
+    if (this.systemError) return { type: "systemError" };
+    if (this.currentTurn !== null) return { type: "active", activeFlags: [] };
+    return { type: "idle" };
+  }
+
+  private updateStatus(): void {
+    const next = this.computeStatus();
+    if (sameStatus(next, this.status)) return;
+    this.status = next;
+    this.out(() => this.host.broadcast("thread/status/changed", { threadId: this.id, status: next }));
+  }
+
+  // ---------------------------------------------------------------- ordered output
+
+  /** Holds outputs until the returned release runs (once). */
+  hold(): () => void {
+    this.holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.drain();
+    };
+  }
+
+  private out(fn: () => void): void {
+    if (this.holds > 0 || this.queue.length > 0) this.queue.push(fn);
+    else this.run(fn);
+  }
+
+  private drain(): void {
+    while (this.holds === 0 && this.queue.length > 0) this.run(this.queue.shift()!);
+  }
+
+  private run(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.host.warn({ err: e, threadId: this.id }, "sending a thread event failed");
+    }
+  }
+
+  /** Sends a notification to the connections subscribed now. */
+  private toSubscribers(method: string, params: unknown): void {
+    if (this.subscribers.size === 0) return;
+    const line = encodeNotification(method, params);
+    for (const c of this.subscribers) c.notifyEncoded(method, line);
+  }
+
+  /** A notification through the thread's ordered stream (subscribers only). */
+  notifySubscribers(method: string, params: unknown): void {
+    this.flushDeferred();
+    this.out(() => this.toSubscribers(method, params));
+  }
+
+  /** A broadcast kept in order with the thread's events (thread/goal/*…). */
+  broadcastInOrder(method: string, params: unknown): void {
+    this.flushDeferred();
+    this.out(() => this.host.broadcast(method, params));
+  }
+
+  private flushDeferred(): void {
+    const n = this.deferredStart;
+    if (!n) return;
+    this.deferredStart = null;
+    this.out(() => this.toSubscribers(n.method, n.params));
+  }
+
+  // ---------------------------------------------------------------- engine events
+
+  private flushUsage(): void {
+    const n = this.deferredUsage;
+    if (!n) return;
+    this.deferredUsage = null;
+    this.out(() => this.toSubscribers(n.method, n.params));
+  }
+
+  /** AgentSession.onEvent. */
+  onEngineEvent = (n: TurnNotification): void => {
+    if (n.method === "thread/tokenUsage/updated") {
+      this.flushUsage();
+      this.deferredUsage = n;
+      return;
+    }
+    this.flushDeferred();
+    if (!isToolEvent(n)) this.flushUsage();
+    switch (n.method) {
+      case "item/started": {
+        const item = n.params.item as { type?: string; status?: string };
+        if ((item.type === "commandExecution" || item.type === "fileChange") && item.status === "inProgress") {
+          this.deferredStart = n;
+          queueMicrotask(() => this.flushDeferred());
+          return;
+        }
+        break;
+      }
+      case "turn/started":
+        this.cancelPendingRequests();
+        if (this.currentTurn === null) this.currentTurn = n.params.turn.id;
+        this.systemError = false;
+        this.updateStatus();
+        break;
+      case "error":
+        if (!n.params.willRetry) {
+          this.systemError = true;
+          this.updateStatus();
+        }
+        break;
+      case "turn/completed":
+        this.turnEnded(n.params.turn.id);
+        this.out(() => this.toSubscribers(n.method, n.params));
+        this.host.maybeIdle(this);
+        return;
+    }
+    if (BROADCAST_METHODS.has(n.method)) this.out(() => this.host.broadcast(n.method, n.params));
+    else this.out(() => this.toSubscribers(n.method, n.params));
+  };
+
+  /** Bookkeeping of a turn's end (before its turn/completed goes out). */
+  private turnEnded(turnId: string): void {
+    this.cancelPendingRequests();
+    if (this.currentTurn === turnId) this.currentTurn = null;
+    const waiters = this.interruptWaiters.splice(0);
+    for (const w of waiters) w(this.hold());
+    this.updateStatus();
+  }
+
+  // ---------------------------------------------------------------- turns
+
+  /**
+   * Starts a turn (or, when one runs, adds the input to it as Codex does) and returns turn/start's
+   * answer; the turn's events are held until that answer is written.
+   */
+  async startTurn(input: UserInput[], overrides: Partial<TurnSettings>, turnId: string): Promise<WithFollowUp> {
+    const running = this.session.activeTurn;
+    if (this.currentTurn !== null && running && running.running && this.session.steer(input)) {
+      return new WithFollowUp({ turn: { id: running.id, rootTurnId: running.id, items: [], itemsView: "notLoaded", status: "inProgress", error: null, startedAt: null, completedAt: null, durationMs: null } }, () => {});
+    }
+    // a turn that has sent turn/completed may still be settling inside the engine
+    if (running) await running.done;
+    const release = this.hold();
+    try {
+      this.currentTurn = turnId;
+      this.systemError = false;
+      this.updateStatus();
+      const turn = this.session.startTurn(input, { ...overrides, turnId });
+      for (const k of ["cwd", "model", "approvalPolicy", "sandboxMode", "reasoningEffort"] as const) {
+        const v = overrides[k];
+        if (v !== undefined) (this.settings as unknown as Record<string, unknown>)[k] = v;
+      }
+      void turn.done.then((r) => {
+        // an engine failure that never announced the end still ends the turn here
+        if (this.currentTurn === r.turnId) {
+          this.turnEnded(r.turnId);
+          this.host.maybeIdle(this);
+        }
+      });
+    } catch (e) {
+      if (this.currentTurn === turnId) this.currentTurn = null;
+      this.updateStatus();
+      release();
+      throw e;
+    }
+    return new WithFollowUp({ turn: { id: turnId, rootTurnId: turnId, items: [], itemsView: "notLoaded", status: "inProgress", error: null, startedAt: null, completedAt: null, durationMs: null } }, release);
+  }
+
+  steer(input: UserInput[], expectedTurnId: string): { turnId: string } {
+    const running = this.session.activeTurn;
+    if (this.currentTurn === null || !running || !running.running) throw invalidRequest("no active turn to steer");
+    if (expectedTurnId !== this.currentTurn) throw invalidRequest(`expected active turn id \`${expectedTurnId}\` but found \`${this.currentTurn}\``);
+    if (!this.session.steer(input)) throw invalidRequest("no active turn to steer");
+    return { turnId: this.currentTurn };
+  }
+
+  /** Interrupts the running turn; resolves once it has stopped, with an answer that releases its turn/completed. */
+  interrupt(turnId: string): Promise<WithFollowUp> {
+    if (this.currentTurn === null) throw invalidRequest("no active turn to interrupt");
+    if (turnId !== this.currentTurn) throw invalidRequest(`expected active turn id ${turnId} but found ${this.currentTurn}`);
+    return new Promise((resolve) => {
+      this.interruptWaiters.push((release) => resolve(new WithFollowUp({}, release)));
+      void this.session.interrupt();
+    });
+  }
+
+  /** Interrupts whatever runs and waits for the engine to settle (unload, archive, shutdown). */
+  async stopTurn(): Promise<void> {
+    const t = this.session?.activeTurn;
+    if (t) await t.interrupt();
+  }
+
+  // ---------------------------------------------------------------- approvals
+
+  /** AgentSession.requestApproval: a server request to every subscriber; resolves with the first answer. */
+  requestApproval = (kind: ApprovalKind, params: object, opts: { signal: AbortSignal }): Promise<ApprovalDecision> => {
+    const method = approvalMethod(kind);
+    const requests = this.host.requests;
+    const id = requests.nextId();
+    return new Promise<ApprovalDecision>((resolve) => {
+      let settled = false;
+      const onAbort = () => {
+        const r = requests.take(id);
+        if (r) r.settle(null);
+      };
+      const req: PendingServerRequest = {
+        id,
+        threadId: this.id,
+        method,
+        params,
+        settle: (answer) => {
+          if (settled) return;
+          settled = true;
+          this.sentRequests.delete(id);
+          opts.signal.removeEventListener("abort", onAbort);
+          this.flushDeferred();
+          this.out(() => this.toSubscribers("serverRequest/resolved", { threadId: this.id, requestId: id }));
+          this.pendingApprovals--;
+          this.updateStatus();
+          resolve(decisionOf(answer));
+          this.host.maybeIdle(this);
+        },
+      };
+      if (opts.signal.aborted) {
+        resolve("cancel");
+        return;
+      }
+      opts.signal.addEventListener("abort", onAbort, { once: true });
+      requests.add(req);
+      this.pendingApprovals++;
+      this.updateStatus();
+      this.flushDeferred();
+      this.out(() => {
+        if (requests.get(id) !== req) return;
+        this.sentRequests.add(id);
+        for (const c of this.subscribers) c.sendRequest(id, method, params);
+      });
+    });
+  };
+
+  /** Cancels the thread's pending requests (turn transitions): each ends with serverRequest/resolved. */
+  private cancelPendingRequests(): void {
+    for (const r of this.host.requests.forThread(this.id)) if (this.host.requests.take(r.id)) r.settle(null);
+  }
+
+  /** Re-sends the still-pending requests to a connection that rejoined (same ids and params), in order. */
+  replayPendingRequests(conn: Connection): void {
+    // only the ones already sent: a request still queued reaches every subscriber when it goes out
+    for (const r of this.host.requests.forThread(this.id)) if (this.sentRequests.has(r.id)) conn.sendRequest(r.id, r.method, r.params);
+  }
+
+  /** Drops pending requests without telling anyone (unload). */
+  dropPendingRequests(): void {
+    for (const r of this.host.requests.forThread(this.id)) this.host.requests.take(r.id);
+    this.sentRequests.clear();
+    this.pendingApprovals = 0;
+  }
+
+  /** Runs `fn` in the thread's output order (after everything already queued). */
+  inOrder(fn: () => void): void {
+    this.flushDeferred();
+    this.out(fn);
+  }
+}
