@@ -18,7 +18,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
-import { startSpool } from "./helpers/spool.js";
+import { startSpool, spoolMain } from "./helpers/spool.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { startCodex } from "./helpers/codex.js";
 import { corpusFixtureDir } from "./helpers/paths.js";
 import type { RpcClient, TranscriptLine } from "./helpers/rpc-client.js";
@@ -398,5 +400,31 @@ for (const variant of ["a", "b"] as const) {
     } finally {
       await codex.close();
     }
+  });
+}
+
+// The shared driver itself, unchanged, against `spool app-server` (when /work/shared is there):
+// it runs through, and the thread reads it keeps have Codex's shapes.
+const SHARED_DRIVER = "/work/shared/tools/gen-codex-corpus.mjs";
+for (const variant of ["a", "b"] as const) {
+  test(`the unchanged corpus driver (variant ${variant}) runs against spool app-server`, { timeout: 240_000, skip: !fs.existsSync(SHARED_DRIVER) && "no /work/shared/tools" }, async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), `spool-driver-${variant}-`));
+    dirs.push(root);
+    const bin = path.join(root, "spool");
+    fs.writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" "${spoolMain()}" "$@"\n`, { mode: 0o755 });
+    const out = path.join(root, "out");
+    const { stdout } = await promisify(execFile)(process.execPath, [SHARED_DRIVER, bin, out, variant], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: root, SPOOL_LOG: "error" },
+      cwd: root,
+      timeout: 200_000,
+    });
+    assert.match(stdout, /done basics approvals interrupt goal archived fork basics-after-resume/);
+    const expected = expectedReadShapes(variant);
+    const ws = path.join(out, "work", "ws");
+    for (const tag of GOLDEN_TAGS) {
+      const got = readJson(path.join(out, "golden", `${tag}.read.json`)).thread;
+      assert.deepEqual(turnShapes(got, ws, { withCommands: true }), expected[tag], `${tag}: the driver's read`);
+    }
+    assert.equal(readJson(path.join(out, "golden", "loaded-list.json")).data.length, 5);
   });
 }

@@ -16,6 +16,8 @@ import type { RpcClient } from "./helpers/rpc-client.js";
 import { validateNotification, validateResponse, validateServerRequest } from "./helpers/schema.js";
 import { AppServer } from "../src/server/app.js";
 import { Connection } from "../src/server/connection.js";
+import { copyCorpusHome } from "./helpers/compare.js";
+import { corpusFixtureDir } from "./helpers/paths.js";
 
 let mock: MockResponses;
 const dirs: string[] = [];
@@ -339,5 +341,35 @@ test("a resume while the thread is closing gets the retry error; after thread/cl
   } finally {
     conn.close();
     await app.close();
+  }
+});
+
+test("forks of threads Codex wrote (paginated, and a paginated fork) are legacy copies a cold Codex reads with the same turns", { timeout: 60_000 }, async () => {
+  const home = copyCorpusHome(corpusFixtureDir(), { filesOnly: true });
+  dirs.push(home);
+  const threads = JSON.parse(fs.readFileSync(path.join(corpusFixtureDir(), "threads.json"), "utf8"));
+  const shape = (t: any) => t.turns.map((x: any) => `${x.status}:${x.items.filter((i: any) => i.type !== "commandExecution").map((i: any) => i.type).join("+")}`);
+  const s = startSpool(home);
+  const forks: Array<{ id: string; expected: string[] }> = [];
+  try {
+    await s.initialize("fork-codex");
+    for (const tag of ["basics-after-resume", "fork", "approvals"]) {
+      const src = (await s.request("thread/read", { threadId: threads[tag].id, includeTurns: true })).thread;
+      const f = (await s.request("thread/fork", { threadId: src.id })).thread;
+      assert.equal(f.historyMode, "legacy");
+      assert.equal(f.forkedFromId, src.id);
+      assert.deepEqual(shape(f), shape(src), `${tag}: the fork has the source's turns`);
+      assert.ok(f.turns.length > 0);
+      forks.push({ id: f.id, expected: shape(src) });
+    }
+  } finally {
+    await s.close();
+  }
+  const c = startCodex(home);
+  try {
+    await c.initialize("fork-codex");
+    for (const f of forks) assert.deepEqual(shape((await c.request("thread/read", { threadId: f.id, includeTurns: true })).thread), f.expected, "Codex reads the fork");
+  } finally {
+    await c.close();
   }
 });

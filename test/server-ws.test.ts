@@ -137,6 +137,25 @@ test("two WebSocket clients on one thread both see every event; a client that dr
   assertValid(b2);
 });
 
+test("optOutNotificationMethods: a client that opted out of deltas and status changes gets neither, the rest as usual", { timeout: 30_000 }, async () => {
+  const { server: s, ws } = await server();
+  const all = await client(s.url, "everything");
+  const quiet = await WsRpcClient.open(s.url);
+  clients.push(quiet);
+  await quiet.initialize("quiet", { experimentalApi: true, optOutNotificationMethods: ["item/agentMessage/delta", "thread/status/changed", "no/such/method"] });
+  const tid = (await all.request("thread/start", { cwd: ws })).thread.id;
+  await quiet.request("thread/resume", { threadId: tid });
+  const t = await all.request("turn/start", { threadId: tid, input: [{ type: "text", text: "a reply long enough to come in several deltas" }] });
+  await all.waitForNotification("turn/completed", (p) => p.turn.id === t.turn.id);
+  await quiet.waitForNotification("turn/completed", (p) => p.turn.id === t.turn.id);
+  const methods = (c: WsRpcClient) => c.notifications.filter((n) => n.params?.threadId === tid).map((n) => n.method);
+  assert.ok(methods(all).includes("item/agentMessage/delta") && methods(all).includes("thread/status/changed"));
+  assert.deepEqual(
+    methods(quiet).filter((m) => m !== "thread/tokenUsage/updated"),
+    methods(all).filter((m) => m !== "item/agentMessage/delta" && m !== "thread/status/changed" && m !== "thread/tokenUsage/updated"),
+  );
+});
+
 test("an idle thread unloads after the configured delay: notLoaded, then thread/closed; a resume loads it again", { timeout: 30_000 }, async () => {
   const { server: s, ws } = await server({ SPOOL_IDLE_UNLOAD_MS: "300" });
   const a = await client(s.url, "idle-a");

@@ -38,7 +38,7 @@ export class AppServer {
   readonly methods = new Map<string, MethodHandler>();
   readonly connections = new Set<Connection>();
   readonly requests = new ServerRequests();
-  /** Registered before the first write method runs (goals, analytics). */
+  /** Features built on loaded threads (goals, analytics): more tools, the resume snapshot. */
   readonly threadExtensions: ThreadExtension[] = [];
   onClientResponse?: (conn: Connection, id: RequestId, result: unknown, error: unknown) => void;
   private readonly opts: AppServerOptions;
@@ -93,8 +93,9 @@ export class AppServer {
         broadcast: (method, params) => this.broadcast(method, params),
         idleUnloadMs: this.opts.idleUnloadMs ?? configuredUnloadMs(this.config),
         sessionEnv: this.opts.commandEnv,
+        extensions: this.threadExtensions,
+        resolvePath: (id) => this.index.resolvePath(id),
       });
-      this.registry.extensions.push(...this.threadExtensions);
     }
     return this.registry;
   }

@@ -12,6 +12,27 @@ import type { Json, JsonObject } from "../rollout/line.js";
 import type { Turn } from "../protocol/v2.js";
 import type { RolloutItem } from "../store/types.js";
 import { invalidRequest } from "./errors.js";
+import { readRollout } from "../rollout/reader.js";
+
+const MAX_FORK_DEPTH = 64;
+
+/**
+ * A thread's logical history: a paginated Codex fork's file starts where its parent's bytes
+ * [0, history_base.end_byte_offset) end (recursively), so those come first.
+ */
+export async function withForkBase(items: RolloutItem[], resolvePath: (threadId: string) => Promise<string | null>, depth = 0): Promise<RolloutItem[]> {
+  const meta = items.find((it) => it.type === "session_meta");
+  const base = meta?.payload.history_base;
+  if (!base || typeof base !== "object" || Array.isArray(base) || depth >= MAX_FORK_DEPTH) return items;
+  const parentId = typeof base.thread_id === "string" ? base.thread_id : null;
+  const end = typeof base.end_byte_offset === "number" ? base.end_byte_offset : 0;
+  if (!parentId || end <= 0) return items;
+  const parentPath = await resolvePath(parentId);
+  if (!parentPath) return items;
+  const parent: RolloutItem[] = [];
+  for await (const { line } of readRollout(parentPath, undefined, { end })) parent.push({ type: line.type, payload: line.payload });
+  return [...(await withForkBase(parent, resolvePath, depth + 1)), ...items];
+}
 
 export interface ForkOptions {
   lastTurnId: string | null;

@@ -13,9 +13,11 @@ import type { CreateThreadParams, RolloutItem } from "../store/types.js";
 import { CODEX_PROTOCOL_VERSION } from "../version.js";
 import type { Connection } from "./connection.js";
 import { LoadedThread, type ThreadHost } from "./loaded-thread.js";
+import { withForkBase } from "./fork.js";
 import { baseInstructionsOf, lastTurnContext, type EffectiveSettings } from "./thread-view.js";
 import type { ServerRequests } from "./server-requests.js";
-import type { SpoolConfig } from "../config/config.js";
+import { ConfigError, type SpoolConfig } from "../config/config.js";
+import { invalidRequest } from "./errors.js";
 import type { Logger } from "../util/log.js";
 import type { ApprovalPolicy, SandboxMode } from "../agent/config.js";
 
@@ -51,13 +53,17 @@ export interface RegistryOptions {
   idleUnloadMs?: number;
   /** Turn engine options for tests (exec timeout, environment…). */
   sessionEnv?: NodeJS.ProcessEnv;
+  /** A thread's rollout path (a paginated fork's history starts in its parent's file). */
+  resolvePath?: (threadId: string) => Promise<string | null>;
+  /** Shared, so extensions registered later are seen too. */
+  extensions?: ThreadExtension[];
 }
 
 export class ThreadRegistry implements ThreadHost {
   readonly manager: ThreadManager;
   readonly requests: ServerRequests;
   readonly idleUnloadMs: number;
-  readonly extensions: ThreadExtension[] = [];
+  readonly extensions: ThreadExtension[];
   private readonly loaded = new Map<string, LoadedThread>();
   private readonly loading = new Map<string, Promise<LoadedThread>>();
   private readonly closingIds = new Set<string>();
@@ -68,6 +74,7 @@ export class ThreadRegistry implements ThreadHost {
     this.requests = opts.requests;
     this.idleUnloadMs = opts.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS;
     this.manager = new ThreadManager(opts.store);
+    this.extensions = opts.extensions ?? [];
   }
 
   get store(): LocalThreadStore {
@@ -76,7 +83,12 @@ export class ThreadRegistry implements ThreadHost {
 
   /** The turn engine's config (model, provider, policies), resolved once; a bad provider is an error here. */
   agent(): AgentConfig {
-    return (this.agentConfig ??= resolveAgentConfig(this.opts.config));
+    try {
+      return (this.agentConfig ??= resolveAgentConfig(this.opts.config));
+    } catch (e) {
+      if (e instanceof ConfigError) throw invalidRequest(`invalid configuration: ${e.message}`);
+      throw e;
+    }
   }
 
   // ---- ThreadHost ----
@@ -184,16 +196,20 @@ export class ThreadRegistry implements ThreadHost {
     return this.wire(live, settings, origin.history ?? [], o.baseInstructions ?? null);
   }
 
-  /** thread/resume of a thread that is not loaded: opens its writer and rebuilds its engine from the history. */
-  load(threadId: string, o: Overrides): Promise<LoadedThread> {
+  /**
+   * thread/resume of a thread that is not loaded: opens its writer and rebuilds its engine from
+   * the history. `loaded` tells whether this call did the loading (concurrent resumes share it).
+   */
+  async load(threadId: string, o: Overrides): Promise<{ thread: LoadedThread; loaded: boolean }> {
     const existing = this.loaded.get(threadId);
-    if (existing) return Promise.resolve(existing);
+    if (existing) return { thread: existing, loaded: false };
     const pending = this.loading.get(threadId);
-    if (pending) return pending;
+    if (pending) return { thread: await pending, loaded: false };
     const p = (async () => {
       const live = await this.manager.resume(threadId);
       try {
-        const history = await live.loadHistory();
+        const own = await live.loadHistory();
+        const history = this.opts.resolvePath ? await withForkBase(own, this.opts.resolvePath) : own;
         const stored = await live.readThread();
         const settings = this.settingsFor(o, history, o.cwd ?? stored.cwd);
         return this.wire(live, settings, history, o.baseInstructions ?? baseInstructionsOf(history));
@@ -203,12 +219,14 @@ export class ThreadRegistry implements ThreadHost {
       }
     })().finally(() => this.loading.delete(threadId));
     this.loading.set(threadId, p);
-    return p;
+    return { thread: await p, loaded: true };
   }
 
   // ---- subscriptions ----
 
   subscribe(t: LoadedThread, conn: Connection): void {
+    // a connection that closed while its request ran is not subscribed (its close already unsubscribed it)
+    if (conn.isClosed) return;
     t.subscribers.add(conn);
     this.clearIdle(t);
   }

@@ -25,7 +25,7 @@ import { turnAborted } from "../../agent/rollout-items.js";
 import type { LoadedThread } from "../loaded-thread.js";
 import type { Overrides, ThreadRegistry } from "../thread-registry.js";
 import { approvalPolicyOf, persistedTokenUsage, resumeResponse, startResponse, threadFromStored } from "../thread-view.js";
-import { forkHistory } from "../fork.js";
+import { forkHistory, withForkBase } from "../fork.js";
 
 const Json = z.unknown();
 const Str = z.string().nullish();
@@ -127,10 +127,12 @@ export function registerThreadWriteMethods(app: AppServer): void {
     const closing = () => invalidRequest(`thread ${id} is closing; retry thread/resume after the thread is closed`);
     if (r.isClosing(id)) throw closing();
     let t = r.get(id);
-    const cold = !t;
+    let cold = false;
     if (!t) {
       try {
-        t = await r.load(id, overridesOf(p));
+        const l = await r.load(id, overridesOf(p));
+        t = l.thread;
+        cold = l.loaded;
       } catch (e) {
         if (e instanceof RpcError) throw e;
         storeError(e, id);
@@ -172,7 +174,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     let stored: StoredThread;
     try {
       if (source) await source.live.flush();
-      history = source ? await source.live.loadHistory() : await r.store.loadHistory(id);
+      history = await withForkBase(source ? await source.live.loadHistory() : await r.store.loadHistory(id), (x) => app.index.resolvePath(x));
       stored = source ? await source.live.readThread() : await r.store.readThread(id);
     } catch (e) {
       storeError(e, id);
