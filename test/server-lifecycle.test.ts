@@ -283,6 +283,14 @@ test("turns, forks, names, metadata, archive and loaded lists on Spool, in Codex
     await codex.initialize("cold");
     const list = await spool.request("thread/list", {});
     assert.equal(list.data.length, 3);
+    // requests for one thread run in arrival order: a turn/start sent right behind a cold resume finds the thread loaded
+    const target = list.data.find((x: any) => x.forkedFromId === null).id;
+    const [resumed, turn] = await Promise.all([
+      spool.request("thread/resume", { threadId: target }),
+      spool.request("turn/start", { threadId: target, input: [{ type: "text", text: "pipelined" }] }),
+    ]);
+    assert.equal(resumed.thread.id, target);
+    await spool.waitForNotification("turn/completed", (p) => p.turn.id === turn.turn.id);
     for (const th of list.data) {
       const s = (await spool.request("thread/read", { threadId: th.id, includeTurns: true })).thread;
       const x = (await codex.request("thread/read", { threadId: th.id, includeTurns: true })).thread;

@@ -43,6 +43,7 @@ export class AppServer {
   onClientResponse?: (conn: Connection, id: RequestId, result: unknown, error: unknown) => void;
   private readonly opts: AppServerOptions;
   private registry: ThreadRegistry | null = null;
+  private readonly threadChains = new Map<string, Promise<void>>();
   private store: LocalThreadStore | null = null;
 
   constructor(opts: AppServerOptions) {
@@ -79,6 +80,34 @@ export class AppServer {
 
   register(method: string, handler: MethodHandler): void {
     this.methods.set(method, handler);
+  }
+
+  /**
+   * Registers a method scoped to the thread named by its `threadId` param: requests for the same
+   * thread run one after another in arrival order (Codex's per-thread request serialization).
+   * A handler that must wait for something (turn/interrupt) returns `{ wait }` from the
+   * serialized part, so the next request does not wait with it.
+   */
+  registerThreadScoped(method: string, handler: MethodHandler): void {
+    this.register(method, (params, conn) => {
+      const id = params && typeof params === "object" ? (params as { threadId?: unknown }).threadId : undefined;
+      if (typeof id !== "string") return handler(params, conn);
+      return this.serializeThread(id.toLowerCase(), () => Promise.resolve(handler(params, conn)));
+    });
+  }
+
+  serializeThread<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.threadChains.get(key) ?? Promise.resolve();
+    const run = prev.then(fn);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.threadChains.set(key, tail);
+    void tail.then(() => {
+      if (this.threadChains.get(key) === tail) this.threadChains.delete(key);
+    });
+    return run;
   }
 
   /** The loaded threads (the writing half of the server), created on first use. */

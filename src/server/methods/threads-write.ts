@@ -120,7 +120,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     });
   });
 
-  app.register("thread/resume", async (raw, conn) => {
+  app.registerThreadScoped("thread/resume", async (raw, conn) => {
     const p = decodeParams(ThreadResumeParams, raw);
     const id = parseThreadId(p.threadId, "session");
     const r = reg();
@@ -163,7 +163,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     }
   });
 
-  app.register("thread/fork", async (raw, conn) => {
+  app.registerThreadScoped("thread/fork", async (raw, conn) => {
     const p = decodeParams(ThreadForkParams, raw);
     const id = parseThreadId(p.threadId, "session");
     if (p.ephemeral) throw invalidRequest("ephemeral threads are not supported by this server");
@@ -203,7 +203,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     });
   });
 
-  app.register("thread/name/set", async (raw) => {
+  app.registerThreadScoped("thread/name/set", async (raw) => {
     const p = decodeParams(ThreadSetNameParams, raw);
     const id = parseThreadId(p.threadId);
     if (p.name.trim() === "") throw invalidRequest("thread name must not be empty");
@@ -215,7 +215,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     return new WithFollowUp({}, () => app.broadcast("thread/name/updated", { threadId: id, threadName: p.name }));
   });
 
-  app.register("thread/archive", async (raw) => {
+  app.registerThreadScoped("thread/archive", async (raw) => {
     const p = decodeParams(ThreadIdParams, raw);
     const id = parseThreadId(p.threadId);
     const r = reg();
@@ -229,7 +229,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     return new WithFollowUp({}, () => app.broadcast("thread/archived", { threadId: id }));
   });
 
-  app.register("thread/unarchive", async (raw) => {
+  app.registerThreadScoped("thread/unarchive", async (raw) => {
     const p = decodeParams(ThreadIdParams, raw);
     const id = parseThreadId(p.threadId);
     let stored: StoredThread;
@@ -242,7 +242,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     return new WithFollowUp({ thread }, () => app.broadcast("thread/unarchived", { threadId: id }));
   });
 
-  app.register("thread/unsubscribe", async (raw, conn) => {
+  app.registerThreadScoped("thread/unsubscribe", async (raw, conn) => {
     const p = decodeParams(ThreadIdParams, raw);
     const id = parseThreadId(p.threadId);
     const r = app.threadsIfStarted();
@@ -251,7 +251,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     return { status: r.unsubscribe(t, conn) ? "unsubscribed" : "notSubscribed" };
   });
 
-  app.register("thread/metadata/update", async (raw) => {
+  app.registerThreadScoped("thread/metadata/update", async (raw) => {
     const p = decodeParams(ThreadMetadataUpdateParams, raw);
     const id = parseThreadId(p.threadId);
     const r = reg();

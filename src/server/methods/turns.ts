@@ -69,7 +69,7 @@ export function registerTurnMethods(app: AppServer): void {
     return t;
   }
 
-  app.register("turn/start", async (raw) => {
+  app.registerThreadScoped("turn/start", async (raw) => {
     const p = decodeParams(TurnStartParams, raw);
     const t = loaded(p.threadId);
     if (p.sandboxPolicy != null && p.permissions != null) throw invalidRequest("`sandboxPolicy` and `permissions` cannot both be set");
@@ -86,15 +86,17 @@ export function registerTurnMethods(app: AppServer): void {
     return t.startTurn(input, o, uuidv7());
   });
 
-  app.register("turn/steer", async (raw) => {
+  app.registerThreadScoped("turn/steer", async (raw) => {
     const p = decodeParams(TurnSteerParams, raw);
     const t = loaded(p.threadId);
     return t.steer(engineInput(p.input), p.expectedTurnId);
   });
 
+  // serialized up to the interrupt request only: the answer waits for the turn to stop, the
+  // thread's next requests do not
   app.register("turn/interrupt", async (raw) => {
     const p = decodeParams(TurnInterruptParams, raw);
-    const t = loaded(p.threadId);
-    return t.interrupt(p.turnId);
+    const { wait } = await app.serializeThread(p.threadId.toLowerCase(), async () => ({ wait: loaded(p.threadId).interrupt(p.turnId) }));
+    return wait;
   });
 }
