@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { resolveHome } from "../config/home.js";
 import { VERSION } from "../version.js";
+import { registerAnalytics } from "./analytics.js";
 import { runAppServer } from "./app-server.js";
 import { runIndexRebuild } from "./index-rebuild.js";
 import { runProjectionsRebuild } from "./projections-rebuild.js";
@@ -42,6 +43,8 @@ projections
   .action(async (opts: { home?: string }) => {
     await runProjectionsRebuild(resolveHome(opts.home));
   });
+
+registerAnalytics(program);
 
 program.parseAsync().catch((e: Error) => {
   process.stderr.write(`spool: ${e.message}\n`);
