@@ -85,6 +85,11 @@ export class AnalyticsClient {
     this.goals = opts.goalsFromNotifications ? new GoalFactDeriver(opts.goalsFromNotifications) : null;
   }
 
+  /** Enabled and not closed. */
+  private get active(): boolean {
+    return this.enabled && !this.closed;
+  }
+
   /** A client that tracks nothing, stores nothing and sends nothing. */
   static disabled(): AnalyticsClient {
     return new AnalyticsClient({}, false);
@@ -198,7 +203,7 @@ export class AnalyticsClient {
     params: { clientInfo: { name: string; version: string }; capabilities?: { experimentalApi?: boolean | null } | null },
     opts: { transport: RpcTransport; productClientId?: string },
   ): boolean {
-    if (!this.enabled) return false;
+    if (!this.active) return false;
     return this.track({
       kind: "initialize",
       connectionId,
@@ -213,7 +218,7 @@ export class AnalyticsClient {
 
   /** Every client request as it arrives (only turn/start, turn/steer and turn/interrupt are kept). */
   trackClientRequest(connectionId: number, requestId: RequestId, method: string, params: unknown): boolean {
-    if (!this.enabled) return false;
+    if (!this.active) return false;
     const request = decodeClientRequest(method, params);
     return request ? this.track({ kind: "client_request", connectionId, requestId, request, atMs: this.clock() }) : false;
   }
@@ -224,14 +229,14 @@ export class AnalyticsClient {
    * product_client_id for that thread's events.
    */
   trackClientResponse(connectionId: number, requestId: RequestId, method: string, result: unknown, opts: { threadOriginator?: string | null } = {}): boolean {
-    if (!this.enabled) return false;
+    if (!this.active) return false;
     const response = decodeClientResponse(method, result);
     return response ? this.track({ kind: "client_response", connectionId, requestId, response, threadOriginator: opts.threadOriginator ?? null, atMs: this.clock() }) : false;
   }
 
   /** An error answer to a client request (turn/steer refusals become steer events). */
   trackClientError(connectionId: number, requestId: RequestId, error: JsonRpcError, errorType: ClientErrorType | null = null): boolean {
-    if (!this.enabled) return false;
+    if (!this.active) return false;
     return this.track({ kind: "client_error_response", connectionId, requestId, error: { code: error.code, message: error.message }, errorType, atMs: this.clock() });
   }
 
@@ -243,7 +248,7 @@ export class AnalyticsClient {
    * one logical request out over many connections, which would count as many reviews.
    */
   trackServerRequest(connectionId: number, id: RequestId, method: string, params: unknown, opts: { replayed?: boolean } = {}): boolean {
-    if (!this.enabled) return false;
+    if (!this.active) return false;
     const request = decodeServerRequest(id, method, params);
     if (!request) return false;
     const key = `${typeof id}:${String(id)}`;
@@ -259,7 +264,7 @@ export class AnalyticsClient {
    * is decoded into the typed response of the stored request; an error answer counts as an abort.
    */
   trackServerResponse(connectionId: number, id: RequestId, result: unknown, error?: unknown): boolean {
-    if (!this.enabled) return false;
+    if (!this.active) return false;
     const key = `${typeof id}:${String(id)}`;
     const request = this.serverRequests.get(key);
     if (!request) return false; // not a tracked (targeted) request, or already answered
@@ -276,7 +281,7 @@ export class AnalyticsClient {
 
   /** A server request that ended without an answer (cancelled, turn changed, thread unloaded). */
   trackServerRequestAborted(id: RequestId): boolean {
-    if (!this.enabled) return false;
+    if (!this.active) return false;
     this.serverRequests.delete(`${typeof id}:${String(id)}`);
     return this.track({ kind: "server_request_aborted", requestId: id, completedAtMs: this.clock() });
   }
@@ -286,7 +291,7 @@ export class AnalyticsClient {
    * lookup). `snapshot` marks a goal notification that only reports the current goal (resume).
    */
   trackNotification(method: string, params: unknown, opts: { snapshot?: boolean } = {}): boolean {
-    if (!this.enabled) return false;
+    if (!this.active) return false;
     if (this.goals && (method === "thread/goal/updated" || method === "thread/goal/cleared")) {
       let any = false;
       for (const g of this.goals.observe(method, params, opts)) any = this.track(g) || any;
