@@ -253,6 +253,15 @@ test("turns, forks, names, metadata, archive and loaded lists on Spool, in Codex
       "the fork's model input is the copied history",
     );
 
+    // a rejoin with a first page of turns (thread/turns/list's answer)
+    const rejoin = await req("thread/resume", { threadId: t, initialTurnsPage: { limit: 2, sortDirection: "desc", itemsView: "summary" } });
+    assert.equal(rejoin.initialTurnsPage.data.length, 2);
+    assert.deepEqual(
+      rejoin.initialTurnsPage.data.map((x: any) => x.id),
+      rejoin.thread.turns.slice(-2).reverse().map((x: any) => x.id),
+    );
+    assert.notEqual(rejoin.initialTurnsPage.nextCursor, null);
+
     // loaded list, paged
     const all = (await req("thread/loaded/list", {})).data;
     assert.deepEqual(all, [t, f1.thread.id, f2.thread.id].sort());
@@ -377,6 +386,39 @@ test("forks of threads Codex wrote (paginated, and a paginated fork) are legacy 
   try {
     await c.initialize("fork-codex");
     for (const f of forks) assert.deepEqual(shape((await c.request("thread/read", { threadId: f.id, includeTurns: true })).thread), f.expected, "Codex reads the fork");
+  } finally {
+    await c.close();
+  }
+});
+
+test("file change approvals: item/fileChange/requestApproval, declined then accepted, each resolved before the item completes", { timeout: 60_000 }, async () => {
+  const { home, ws, root } = makeHome();
+  const c = startSpool(home, { cwd: ws });
+  const decisions = ["decline", "accept"];
+  c.approve = () => ({ result: { decision: decisions.shift() } });
+  try {
+    await c.initialize("file-approvals");
+    const t = (await c.request("thread/start", { cwd: ws })).thread.id;
+    const patch = (name: string) => `applypatch:\n*** Begin Patch\n*** Add File: ../${name}\n+outside\n*** End Patch`;
+    const statuses: string[] = [];
+    for (const name of ["declined.md", "accepted.md"]) {
+      const turn = await c.request("turn/start", { threadId: t, input: [{ type: "text", text: patch(name) }] });
+      await c.waitForNotification("turn/completed", (p) => p.turn.id === turn.turn.id);
+      const mine = c.messages.filter((m) => m.params?.turnId === turn.turn.id || (m.method === "serverRequest/resolved" && m.params.threadId === t));
+      const req = mine.find((m) => m.method === "item/fileChange/requestApproval");
+      assert.ok(req, "a file change approval was requested");
+      assert.deepEqual(validateServerRequest(req!.method!, req!.params), []);
+      const order = c.messages.map((m) => (m.method === "item/completed" ? `item/completed ${m.params.item.type}` : m.method ?? "response"));
+      const at = c.messages.indexOf(req!);
+      const rest = order.slice(at);
+      assert.ok(rest.indexOf("serverRequest/resolved") < rest.indexOf("item/completed fileChange"), rest.join(", "));
+      statuses.push(c.notifications.filter((n) => n.method === "item/completed" && n.params.turnId === turn.turn.id && n.params.item.type === "fileChange").at(-1)!.params.item.status);
+    }
+    assert.deepEqual(statuses, ["declined", "completed"]);
+    assert.ok(!fs.existsSync(path.join(root, "declined.md")));
+    assert.equal(fs.readFileSync(path.join(root, "accepted.md"), "utf8"), "outside\n");
+    const ids = c.serverRequests.map((r) => r.id);
+    assert.deepEqual(ids, [0, 1], "one server counter, from 0");
   } finally {
     await c.close();
   }

@@ -13,7 +13,9 @@
 import path from "node:path";
 import { z } from "zod";
 import type { AppServer } from "../app.js";
-import { WithFollowUp } from "../connection.js";
+import { WithFollowUp, type Connection } from "../connection.js";
+import { RawJson } from "../jsonrpc.js";
+import type { JsonObject } from "../../rollout/line.js";
 import { decodeParams, parseThreadId } from "../params.js";
 import { invalidRequest, RpcError } from "../errors.js";
 import { loadThreadHistory } from "../../history/load.js";
@@ -42,7 +44,10 @@ const SettingsParams = {
 };
 
 const ThreadStartParams = z.object({ ...SettingsParams, ephemeral: z.boolean().nullish() }).passthrough();
-const ThreadResumeParams = z.object({ threadId: z.string(), ...SettingsParams, path: Str, history: Json.optional(), excludeTurns: z.boolean().optional() }).passthrough();
+const InitialTurnsPage = z.object({ limit: z.number().int().nonnegative().nullish(), sortDirection: z.enum(["asc", "desc"]).nullish(), itemsView: z.enum(["notLoaded", "summary", "full"]).nullish() }).passthrough();
+const ThreadResumeParams = z
+  .object({ threadId: z.string(), ...SettingsParams, path: Str, history: Json.optional(), excludeTurns: z.boolean().optional(), initialTurnsPage: InitialTurnsPage.nullish() })
+  .passthrough();
 const ThreadForkParams = z
   .object({ threadId: z.string(), ...SettingsParams, path: Str, lastTurnId: Str, beforeTurnId: Str, ephemeral: z.boolean().optional(), excludeTurns: z.boolean().optional() })
   .passthrough();
@@ -106,6 +111,17 @@ async function liveThreadView(app: AppServer, t: LoadedThread, withTurns: boolea
   return { thread, stored };
 }
 
+/** resume's `initialTurnsPage`: the first page thread/turns/list answers, with the running turn kept in progress. */
+async function initialTurnsPage(app: AppServer, conn: Connection, t: LoadedThread, page: z.infer<typeof InitialTurnsPage>): Promise<JsonObject | null> {
+  const list = app.methods.get("thread/turns/list");
+  if (!list) return null;
+  const raw = await list({ threadId: t.id, limit: page.limit ?? undefined, sortDirection: page.sortDirection ?? undefined, itemsView: page.itemsView ?? undefined }, conn);
+  const out = (raw instanceof RawJson ? JSON.parse(raw.text) : raw) as { data?: Turn[]; nextCursor?: string | null; backwardsCursor?: string | null };
+  const active = t.activeTurnId;
+  const data = (out.data ?? []).map((turn) => (turn.id === active && turn.status === "interrupted" ? { ...turn, status: "inProgress" as const } : turn));
+  return { data: data as unknown as JsonObject[], nextCursor: out.nextCursor ?? null, backwardsCursor: out.backwardsCursor ?? null };
+}
+
 export function registerThreadWriteMethods(app: AppServer): void {
   const reg = (): ThreadRegistry => app.threads;
 
@@ -148,7 +164,9 @@ export function registerThreadWriteMethods(app: AppServer): void {
       if (cold) app.broadcast("thread/status/changed", { threadId: id, status: lt.threadStatus });
       const { thread } = await liveThreadView(app, lt, !p.excludeTurns);
       const usage = p.excludeTurns ? null : persistedTokenUsage(id, await lt.live.loadHistory(), lt.session.settings.contextWindow);
-      return new WithFollowUp(resumeResponse(thread, lt.settings), () => {
+      const response = resumeResponse(thread, lt.settings);
+      if (p.initialTurnsPage) response.initialTurnsPage = await initialTurnsPage(app, conn, lt, p.initialTurnsPage);
+      return new WithFollowUp(response, () => {
         try {
           if (usage) conn.notify("thread/tokenUsage/updated", usage);
           for (const ext of r.extensions) ext.afterResume?.(lt, conn);
