@@ -1,0 +1,160 @@
+// codex_turn_event: the turn's state (its connection and input images from the turn/start answer,
+// token usage, resolved config, profile, steer count, interrupt time, tool counts) gathered per
+// turn in the thread's state and emitted on turn/completed.
+import { TURN_EVENT } from "../events.js";
+import type {
+  ThreadTokenUsageFact,
+  TokenUsage,
+  TurnCompletedFact,
+  TurnProfileFact,
+  TurnResolvedConfigFact,
+  TurnStartedFact,
+  TurnTokenUsageFact,
+} from "../facts.js";
+import { eventContext, initializedConnection, type ReduceOutput } from "./context.js";
+import { ensureThread, ensureTurn, hasPendingItems, type PendingClientRequest, type ReducerState } from "./state.js";
+import { errorKind } from "./wire-mapping.js";
+
+function sub(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    input_tokens: a.input_tokens - b.input_tokens,
+    cached_input_tokens: a.cached_input_tokens - b.cached_input_tokens,
+    cache_write_input_tokens: a.cache_write_input_tokens - b.cache_write_input_tokens,
+    output_tokens: a.output_tokens - b.output_tokens,
+    reasoning_output_tokens: a.reasoning_output_tokens - b.reasoning_output_tokens,
+    total_tokens: a.total_tokens - b.total_tokens,
+  };
+}
+
+function add(a: TokenUsage | null, b: TokenUsage): TokenUsage {
+  if (!a) return { ...b };
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
+    cache_write_input_tokens: a.cache_write_input_tokens + b.cache_write_input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
+}
+
+export function onTurnStartAnswer(s: ReducerState, pending: Extract<PendingClientRequest, { type: "turn_start" }>, turnId: string, connectionId: number): void {
+  const t = ensureTurn(s, pending.threadId, turnId);
+  t.connectionId = connectionId;
+  t.numInputImages = pending.numInputImages;
+}
+
+export function onTurnStarted(s: ReducerState, f: TurnStartedFact): void {
+  const t = ensureTurn(s, f.threadId, f.turnId);
+  t.rootTurnId = f.rootTurnId ?? t.rootTurnId;
+  t.startedAt = f.startedAt ?? t.startedAt;
+}
+
+export function onThreadTokenUsage(s: ReducerState, f: ThreadTokenUsageFact): void {
+  const th = ensureThread(s, f.threadId);
+  const t = th.turns.get(f.turnId);
+  // Only a running turn of this thread takes usage; an update for any other turn id is a
+  // snapshot (resume, fork) and only moves the thread's running total.
+  if (t && !t.emitted && !t.usageExplicit) {
+    if (!t.usageBaselineSet) {
+      t.usageBaselineSet = true;
+      t.usageBaseline = th.lastTotalUsage;
+    }
+    // With a known baseline the turn used total - baseline; without one (a cold resume with
+    // no snapshot), the sum of the per-request `last` usages.
+    t.usage = t.usageBaseline ? sub(f.total, t.usageBaseline) : add(t.usage, f.last);
+  }
+  th.lastTotalUsage = { ...f.total };
+}
+
+/** Usage the turn engine reports itself; it wins over thread/tokenUsage/updated. */
+export function onTurnTokenUsage(s: ReducerState, f: TurnTokenUsageFact): void {
+  const t = ensureTurn(s, f.threadId, f.turnId);
+  t.usage = { ...f.usage };
+  t.usageExplicit = true;
+}
+
+export function onTurnResolvedConfig(s: ReducerState, f: TurnResolvedConfigFact): void {
+  ensureTurn(s, f.threadId, f.turnId).resolved = f;
+}
+
+export function onTurnProfile(s: ReducerState, f: TurnProfileFact): void {
+  ensureTurn(s, f.threadId, f.turnId).profile = f;
+}
+
+export function onTurnCompleted(s: ReducerState, f: TurnCompletedFact, out: ReduceOutput): void {
+  const th = ensureThread(s, f.threadId);
+  const t = ensureTurn(s, f.threadId, f.turnId);
+  if (t.emitted) return;
+  t.emitted = true;
+  const firstTurn = th.metadata?.initializationMode === "new" && th.turnsCompleted === 0;
+  th.turnsCompleted++;
+  if (!hasPendingItems(th, f.turnId)) th.turns.delete(f.turnId);
+  const ctx = eventContext(s, TURN_EVENT, { thread_id: f.threadId, turn_id: f.turnId }, out, initializedConnection(s, t.connectionId));
+  if (!ctx) return;
+  const rc = t.resolved;
+  const st = th.settings;
+  const err = f.status === "failed" ? errorKind(f.codexErrorInfo) : { kind: null, http: null };
+  const u = t.usage;
+  const p = t.profile;
+  const pick = <T>(v: T | undefined, d: T): T => (v === undefined ? d : v);
+  const total = Object.values(t.counts).reduce((a, b) => a + b, 0);
+  out.events.push({
+    event_type: TURN_EVENT,
+    event_params: {
+      thread_id: f.threadId,
+      session_id: ctx.lineage.session_id,
+      turn_id: f.turnId,
+      root_turn_id: f.rootTurnId ?? t.rootTurnId,
+      submission_type: pick(rc?.submissionType, null),
+      app_server_client: ctx.lineage.app_server_client,
+      runtime: ctx.lineage.runtime,
+      ephemeral: ctx.metadata.ephemeral,
+      thread_source: ctx.lineage.thread_source,
+      initialization_mode: ctx.metadata.initializationMode,
+      subagent_source: ctx.lineage.subagent_source,
+      parent_thread_id: ctx.lineage.parent_thread_id,
+      model: pick(rc?.model, st?.model ?? ctx.metadata.model),
+      model_provider: pick(rc?.modelProvider, st?.modelProvider ?? null),
+      sandbox_policy: pick(rc?.sandboxPolicy, (st?.sandboxPolicy ?? null) as string | null),
+      reasoning_effort: pick(rc?.reasoningEffort, st?.reasoningEffort ?? null),
+      reasoning_summary: pick(rc?.reasoningSummary, null),
+      service_tier: pick(rc?.serviceTier, st?.serviceTier ?? null) ?? "default",
+      approval_policy: pick(rc?.approvalPolicy, st?.approvalPolicy ?? null),
+      approvals_reviewer: pick(rc?.approvalsReviewer, st?.approvalsReviewer ?? null),
+      guardian_v2_enabled: false,
+      sandbox_network_access: pick(rc?.sandboxNetworkAccess, st?.sandboxNetworkAccess ?? false),
+      collaboration_mode: pick(rc?.collaborationMode, null),
+      personality: pick(rc?.personality, null),
+      workspace_kind: null,
+      num_input_images: t.numInputImages ?? 0,
+      image_preparations: [],
+      is_first_turn: pick(rc?.isFirstTurn, firstTurn),
+      status: f.status === "inProgress" ? null : f.status,
+      explicit_client_interrupt_requested_at_ms: t.interruptRequestedAtMs,
+      turn_error: f.status === "failed" ? (f.codexErrorInfo ?? null) : null,
+      codex_error_kind: err.kind,
+      codex_error_http_status_code: err.http,
+      steer_count: t.steerCount,
+      total_tool_call_count: total,
+      ...t.counts,
+      input_tokens: u ? u.input_tokens : null,
+      cached_input_tokens: u ? u.cached_input_tokens : null,
+      cache_write_input_tokens: u ? u.cache_write_input_tokens : null,
+      output_tokens: u ? u.output_tokens : null,
+      reasoning_output_tokens: u ? u.reasoning_output_tokens : null,
+      total_tokens: u ? u.total_tokens : null,
+      before_first_sampling_ms: p?.before_first_sampling_ms ?? null,
+      sampling_ms: p?.sampling_ms ?? null,
+      compaction_ms: p?.compaction_ms ?? null,
+      between_sampling_overhead_ms: p?.between_sampling_overhead_ms ?? null,
+      tool_blocking_ms: p?.tool_blocking_ms ?? null,
+      after_last_sampling_ms: p?.after_last_sampling_ms ?? null,
+      sampling_request_count: p?.sampling_request_count ?? null,
+      sampling_retry_count: p?.sampling_retry_count ?? null,
+      duration_ms: f.durationMs,
+      started_at: f.startedAt ?? t.startedAt,
+      completed_at: f.completedAt,
+    },
+  });
+}
