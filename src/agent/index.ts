@@ -1,5 +1,5 @@
 // The turn engine's public surface (see turn.ts for how a turn runs).
-export { AgentSession, RunningTurn, defaultToolRegistry, DEFAULT_EXEC_TIMEOUT_MS, type AgentSessionOptions, type TurnResult, type TurnSettings, type UserInput } from "./turn.js";
+export { AgentSession, RunningTurn, defaultToolRegistry, DEFAULT_EXEC_TIMEOUT_MS, type AgentSessionOptions, type TurnAttribution, type TurnRef, type TurnResult, type TurnSettings, type TurnStartOptions, type UserInput } from "./turn.js";
 export { resolveAgentConfig, resolveProvider, type AgentConfig, type ApprovalPolicy, type ProviderConfig, type SandboxMode, type WebSearchMode } from "./config.js";
 export { ResponsesClient, ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from "./model-client.js";
 export {

@@ -34,8 +34,25 @@ function itemCompleted(threadId: string, turnId: string, item: JsonObject, start
 // ---------------------------------------------------------------------------------------------
 // turn lifecycle
 
-export function taskStarted(turnId: string, startedAt: number, contextWindow: number): RolloutItem {
-  return ev({ type: "task_started", turn_id: turnId, root_turn_id: turnId, started_at: startedAt, model_context_window: contextWindow, collaboration_mode_kind: "default" });
+/** Who started a turn other than the user (Codex's `turn_attribution`: a goal continuation is trigger "goal"). */
+export interface TurnAttribution {
+  trigger: string;
+  /** The turn this one follows (a goal continuation: the previous turn). */
+  parentTurnId: string | null;
+  /** The root of the turn chain (default: the parent's root, else the turn itself). */
+  rootTurnId?: string | null;
+}
+
+/**
+ * `task_started`. A turn with an attribution records it as Codex does (`turn_attribution` with the
+ * trigger, the parent turn and the root of the chain; the turn's `root_turn_id` is the chain's).
+ */
+export function taskStarted(turnId: string, startedAt: number, contextWindow: number, opts: { rootTurnId?: string; attribution?: TurnAttribution | null } = {}): RolloutItem {
+  const root = opts.rootTurnId ?? turnId;
+  const p: JsonObject = { type: "task_started" };
+  const a = opts.attribution;
+  if (a) p.turn_attribution = { turn_id: turnId, turn_trigger: a.trigger, parent_turn_id: a.parentTurnId, initiating_agent_path: null, root_turn_id: root };
+  return ev(Object.assign(p, { turn_id: turnId, root_turn_id: root, started_at: startedAt, model_context_window: contextWindow, collaboration_mode_kind: "default" }));
 }
 
 export function sandboxPolicy(mode: SandboxMode): JsonObject {
@@ -45,6 +62,8 @@ export function sandboxPolicy(mode: SandboxMode): JsonObject {
 
 export interface TurnContextFields {
   turnId: string;
+  /** The root of the turn's chain (default: the turn). */
+  rootTurnId?: string;
   cwd: string;
   approvalPolicy: ApprovalPolicy;
   sandboxMode: SandboxMode;
@@ -65,7 +84,7 @@ export function turnContext(f: TurnContextFields): RolloutItem {
   const { date, timezone } = localDateAndZone(f.now);
   const p: JsonObject = {
     turn_id: f.turnId,
-    root_turn_id: f.turnId,
+    root_turn_id: f.rootTurnId ?? f.turnId,
     cwd: f.cwd,
     current_date: date,
     timezone,
@@ -89,6 +108,7 @@ export function environmentContext(cwd: string, now: Date, approvalPolicy: Appro
 
 export function taskComplete(f: {
   turnId: string;
+  rootTurnId?: string;
   lastAgentMessage: string | null;
   error: JsonObject | null;
   startedAt: number;
@@ -96,7 +116,7 @@ export function taskComplete(f: {
   durationMs: number;
   timeToFirstTokenMs: number | null;
 }): RolloutItem {
-  const p: JsonObject = { type: "task_complete", root_turn_id: f.turnId, turn_id: f.turnId, last_agent_message: f.lastAgentMessage };
+  const p: JsonObject = { type: "task_complete", root_turn_id: f.rootTurnId ?? f.turnId, turn_id: f.turnId, last_agent_message: f.lastAgentMessage };
   if (f.error) p.error = f.error;
   p.started_at = f.startedAt;
   p.completed_at = f.completedAt;
@@ -108,10 +128,10 @@ export function taskComplete(f: {
 export const TURN_ABORTED_TEXT =
   "<turn_aborted>\nThe user interrupted the previous turn on purpose. Commands that were running were stopped and may have partially executed.\n</turn_aborted>";
 
-export function turnAborted(f: { turnId: string; startedAt: number; completedAt: number; durationMs: number }): RolloutItem[] {
+export function turnAborted(f: { turnId: string; rootTurnId?: string; startedAt: number; completedAt: number; durationMs: number }): RolloutItem[] {
   return [
     ri({ type: "message", role: "user", content: [{ type: "input_text", text: TURN_ABORTED_TEXT }] }),
-    ev({ type: "turn_aborted", root_turn_id: f.turnId, turn_id: f.turnId, reason: "interrupted", started_at: f.startedAt, completed_at: f.completedAt, duration_ms: f.durationMs }),
+    ev({ type: "turn_aborted", root_turn_id: f.rootTurnId ?? f.turnId, turn_id: f.turnId, reason: "interrupted", started_at: f.startedAt, completed_at: f.completedAt, duration_ms: f.durationMs }),
   ];
 }
 

@@ -28,13 +28,13 @@ import { ConversationHistory, lastTokenTotals } from "./history.js";
 import { uuidv7 } from "./ids.js";
 import { defaultBackoffMs, ModelError, ResponsesClient, type ModelClient, type ModelRequest } from "./model-client.js";
 import * as R from "./rollout-items.js";
-import type { UserInput } from "./rollout-items.js";
+import type { TurnAttribution, UserInput } from "./rollout-items.js";
 import { addUsage, usageBreakdown, zeroUsage, type TokenUsage } from "./token-usage.js";
 import { execCommandTool } from "./tools/exec-command.js";
 import { ToolRegistry, type FunctionTool, type ToolContext } from "./tools/registry.js";
 import { webSearchSpec } from "./tools/web-search.js";
 
-export type { UserInput } from "./rollout-items.js";
+export type { TurnAttribution, UserInput } from "./rollout-items.js";
 
 /** Settings a turn runs with; `startTurn` overrides stick for later turns, like Codex's. */
 export interface TurnSettings {
@@ -66,6 +66,12 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
   requestApproval?: ApprovalHandler;
   onEvent?: (n: TurnNotification) => void;
   onRolloutItems?: (items: RolloutItem[]) => void | Promise<void>;
+  /**
+   * Called before each model request of a turn (after steered input is recorded): the items it
+   * returns are recorded in the conversation (and the rollout) and sent with that request, without
+   * a model round of their own (the goals feature's budget-limit notice and goal_objective context).
+   */
+  beforeModelRequest?: (turnId: string) => RolloutItem[] | Promise<RolloutItem[]>;
   /** Environment of commands (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Command timeout when the call gives none (default 10 minutes). */
@@ -73,6 +79,37 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
   /** Delay before re-sending a request whose stream broke (attempt 1, 2…). */
   streamRetryBackoffMs?: (attempt: number) => number;
   now?: () => number;
+}
+
+/** How a turn starts, besides its settings. */
+export interface TurnStartOptions extends Partial<TurnSettings> {
+  turnId?: string;
+  /**
+   * Items recorded as the turn's input instead of a user message (a goal continuation's internal
+   * context): model input, but no userMessage item and no notification.
+   */
+  rawInput?: RolloutItem[];
+  /** Recorded in `task_started` (Codex's turn_attribution); the turn's root is the chain's. */
+  attribution?: TurnAttribution | null;
+}
+
+/** A turn of the thread: its id and the root of its chain. */
+export interface TurnRef {
+  id: string;
+  rootId: string;
+}
+
+/** The thread's last started turn, from its rollout. */
+function lastTurnOf(history: readonly RolloutItem[]): TurnRef | null {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const r = history[i];
+    if (r.type !== "event_msg" || (r.payload.type !== "task_started" && r.payload.type !== "turn_started")) continue;
+    const id = r.payload.turn_id;
+    if (typeof id !== "string") continue;
+    const root = r.payload.root_turn_id;
+    return { id, rootId: typeof root === "string" && root !== "" ? root : id };
+  }
+  return null;
 }
 
 export interface TurnResult {
@@ -117,6 +154,7 @@ export class AgentSession {
   private totals: TokenUsage;
   private last: TokenUsage | null = null;
   private current: RunningTurn | null = null;
+  private last_: TurnRef | null;
 
   constructor(opts: AgentSessionOptions) {
     this.opts = opts;
@@ -135,6 +173,7 @@ export class AgentSession {
     const history = opts.history ?? [];
     this.conversation = ConversationHistory.fromRollout(history);
     this.totals = lastTokenTotals(history) ?? zeroUsage();
+    this.last_ = lastTurnOf(history);
   }
 
   /** A session configured from config.toml (model, provider, policies, reasoning, web search). */
@@ -158,6 +197,11 @@ export class AgentSession {
     return this.current;
   }
 
+  /** The thread's last started turn (this session's, else the rollout's), or null. */
+  get lastTurn(): TurnRef | null {
+    return this.last_;
+  }
+
   /** The thread's token usage: totals and the last response's. */
   tokenUsage(): { total: TokenUsage; last: TokenUsage | null } {
     return { total: { ...this.totals }, last: this.last ? { ...this.last } : null };
@@ -169,11 +213,14 @@ export class AgentSession {
   }
 
   /** Starts a turn; throws if one is running. */
-  startTurn(input: UserInput[], overrides: Partial<TurnSettings> & { turnId?: string } = {}): RunningTurn {
+  startTurn(input: UserInput[], overrides: TurnStartOptions = {}): RunningTurn {
     if (this.current) throw new Error(`thread ${this.threadId} already has a running turn (${this.current.id})`);
-    const { turnId, ...settings } = overrides;
+    const { turnId, rawInput, attribution, ...settings } = overrides;
     for (const [k, v] of Object.entries(settings)) if (v !== undefined) (this.settings as unknown as Record<string, unknown>)[k] = v;
-    const turn = new RunningTurn(this, turnId ?? uuidv7(), input);
+    const id = turnId ?? uuidv7();
+    const rootId = attribution ? (attribution.rootTurnId ?? (attribution.parentTurnId !== null ? this.last_?.rootId : null) ?? id) : id;
+    const turn = new RunningTurn(this, id, input, { rawInput, attribution: attribution ?? null, rootTurnId: rootId });
+    this.last_ = { id, rootId };
     this.current = turn;
     void turn.done.finally(() => {
       if (this.current === turn) this.current = null;
@@ -216,6 +263,8 @@ interface OpenItem {
 
 export class RunningTurn {
   readonly id: string;
+  /** The root of the turn's chain (itself, unless it continues another turn). */
+  readonly rootTurnId: string;
   readonly done: Promise<TurnResult>;
   private resolveDone!: (r: TurnResult) => void;
   private readonly controller = new AbortController();
@@ -231,12 +280,19 @@ export class RunningTurn {
   private readonly unanswered = new Map<string, boolean>();
   private persist: Promise<void> = Promise.resolve();
 
+  private readonly rawInput: RolloutItem[] | null;
+  private readonly attribution: TurnAttribution | null;
+
   constructor(
     private readonly session: AgentSession,
     id: string,
     private readonly input: UserInput[],
+    opts: { rawInput?: RolloutItem[]; attribution?: TurnAttribution | null; rootTurnId?: string } = {},
   ) {
     this.id = id;
+    this.rootTurnId = opts.rootTurnId ?? id;
+    this.rawInput = opts.rawInput ?? null;
+    this.attribution = opts.attribution ?? null;
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
@@ -305,7 +361,7 @@ export class RunningTurn {
   }
 
   private turnView(status: TurnStatus, items: ThreadItem[], itemsView: Turn["itemsView"], error: TurnError | null, completedAt: number | null, durationMs: number | null): Turn {
-    return { id: this.id, rootTurnId: this.id, items, itemsView, status, error, startedAt: this.startedAt, completedAt, durationMs };
+    return { id: this.id, rootTurnId: this.rootTurnId, items, itemsView, status, error, startedAt: this.startedAt, completedAt, durationMs };
   }
 
   private async run(): Promise<TurnResult> {
@@ -314,9 +370,10 @@ export class RunningTurn {
     const conv = this.session.internals.conversation;
     try {
       const head: RolloutItem[] = [
-        R.taskStarted(this.id, this.startedAt, this.s.contextWindow),
+        R.taskStarted(this.id, this.startedAt, this.s.contextWindow, { rootTurnId: this.rootTurnId, attribution: this.attribution }),
         R.turnContext({
           turnId: this.id,
+          rootTurnId: this.rootTurnId,
           cwd: this.s.cwd,
           approvalPolicy: this.s.approvalPolicy,
           sandboxMode: this.s.sandboxMode,
@@ -329,10 +386,13 @@ export class RunningTurn {
       if (!conv.hasEnvironmentContext()) head.push(R.environmentContext(this.s.cwd, new Date(this.startedMs), this.s.approvalPolicy, this.s.sandboxMode));
       await this.emit(head);
       this.notify({ method: "turn/started", params: { threadId: this.threadId, turn: this.turnView("inProgress", [], "notLoaded", null, null, null) } });
-      await this.recordUserInput(this.input);
+      if (this.rawInput) await this.emit(this.rawInput);
+      else await this.recordUserInput(this.input);
       for (;;) {
         this.checkStopped();
         while (this.pending.length > 0) await this.recordUserInput(this.pending.shift()!);
+        await this.beforeModelRequest();
+        this.checkStopped();
         const calls = await this.sample();
         this.checkStopped();
         if (calls.length > 0) {
@@ -350,6 +410,19 @@ export class RunningTurn {
       if (this.controller.signal.aborted) return this.interrupted();
       return this.failed(e);
     }
+  }
+
+  /** The caller's items for the next model request (recorded, no round of their own). */
+  private async beforeModelRequest(): Promise<void> {
+    const hook = this.o.beforeModelRequest;
+    if (!hook) return;
+    let items: RolloutItem[];
+    try {
+      items = await hook(this.id);
+    } catch {
+      return; // the caller's failure is not the turn's
+    }
+    if (items.length) await this.emit(items);
   }
 
   private async recordUserInput(input: UserInput[]): Promise<void> {
@@ -638,7 +711,7 @@ export class RunningTurn {
     const completedAt = Math.floor(endMs / 1000);
     const durationMs = endMs - this.startedMs;
     await this.emit([
-      R.taskComplete({ turnId: this.id, lastAgentMessage: this.lastAgentMessage, error, startedAt: this.startedAt, completedAt, durationMs, timeToFirstTokenMs: this.firstTokenMs }),
+      R.taskComplete({ turnId: this.id, rootTurnId: this.rootTurnId, lastAgentMessage: this.lastAgentMessage, error, startedAt: this.startedAt, completedAt, durationMs, timeToFirstTokenMs: this.firstTokenMs }),
     ]);
     const items = this.lastAgentItem ? [this.lastAgentItem] : [];
     const turn = this.turnView("completed", items, "summary", null, completedAt, durationMs);
@@ -656,7 +729,7 @@ export class RunningTurn {
     const durationMs = endMs - this.startedMs;
     try {
       await this.emit(this.answerUnanswered());
-      await this.emit([R.taskComplete({ turnId: this.id, lastAgentMessage: this.lastAgentMessage, error: snake, startedAt: this.startedAt, completedAt, durationMs, timeToFirstTokenMs: null })]);
+      await this.emit([R.taskComplete({ turnId: this.id, rootTurnId: this.rootTurnId, lastAgentMessage: this.lastAgentMessage, error: snake, startedAt: this.startedAt, completedAt, durationMs, timeToFirstTokenMs: null })]);
     } catch {
       // persistence is what failed: the caller hears it from the notifications
     }
@@ -671,7 +744,7 @@ export class RunningTurn {
     const completedAt = Math.floor(endMs / 1000);
     const durationMs = endMs - this.startedMs;
     try {
-      await this.emit([...this.answerUnanswered(), ...R.turnAborted({ turnId: this.id, startedAt: this.startedAt, completedAt, durationMs })]);
+      await this.emit([...this.answerUnanswered(), ...R.turnAborted({ turnId: this.id, rootTurnId: this.rootTurnId, startedAt: this.startedAt, completedAt, durationMs })]);
     } catch {
       // see failed()
     }
