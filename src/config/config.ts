@@ -1,5 +1,7 @@
 // The home's config.toml, with Codex's keys: model, model_provider, [model_providers.*],
-// approval_policy, sandbox_mode. Unknown keys are kept out of the way, not rejected.
+// approval_policy, sandbox_mode; Spool's feature switches: `[goals] enabled = false` turns goals
+// off (default on), `[analytics]` (see src/analytics/config.ts). Unknown keys are kept out of the
+// way, not rejected.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "smol-toml";
@@ -25,6 +27,7 @@ const ConfigSchema = z
     model_providers: z.record(z.string(), ProviderSchema).optional(),
     approval_policy: z.enum(["untrusted", "on-failure", "on-request", "never"]).optional(),
     sandbox_mode: z.enum(["read-only", "workspace-write", "danger-full-access"]).optional(),
+    goals: z.object({ enabled: z.boolean().optional() }).passthrough().optional(),
   })
   .passthrough();
 
@@ -53,3 +56,6 @@ export function loadConfig(home: string): SpoolConfig {
   if (!r.success) throw new ConfigError(`${file}: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return { ...r.data, modelProvider: r.data.model_provider ?? DEFAULT_PROVIDER };
 }
+
+/** Whether the goals feature is on (`[goals] enabled`, default true). */
+export const goalsEnabled = (config: SpoolConfig): boolean => config.goals?.enabled !== false;

@@ -156,6 +156,12 @@ export class GoalRuntime {
     return items;
   }
 
+  /** A continuation that did not start gives back the objective it took (the model still has to be told it). */
+  requeueObjective(threadId: string, objective: string): void {
+    const st = this.state(threadId);
+    st.objectivePending ??= objective;
+  }
+
   /** Stops automatic continuation for the thread's goal (persisted with the goal; false without one). */
   defer(threadId: string): boolean {
     return this.store.defer(threadId);

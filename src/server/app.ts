@@ -1,7 +1,11 @@
 // The app-server: shared state behind every connection (home, config, index, methods), the
 // loaded threads (started lazily with the first write method, so a read-only server opens no
-// writer), server->client requests, and broadcasts.
-import { loadConfig, type SpoolConfig } from "../config/config.js";
+// writer), server->client requests, broadcasts, and the features built on them: goals
+// (goals-feature.ts; `[goals] enabled = false` turns them off) and analytics (src/analytics;
+// `[analytics] enabled = false` or SPOOL_ANALYTICS=0 turns it off).
+import { goalsEnabled, loadConfig, type SpoolConfig } from "../config/config.js";
+import { createAnalytics, type AnalyticsClient } from "../analytics/index.js";
+import { GoalStore } from "../goals/store.js";
 import { HomeIndex } from "../store/local/home-index.js";
 import { LocalThreadStore } from "../store/local/local-store.js";
 import { log as rootLog, type Logger } from "../util/log.js";
@@ -11,6 +15,8 @@ import { registerReadMethods } from "./methods/threads-read.js";
 import { registerThreadWriteMethods } from "./methods/threads-write.js";
 import { registerTurnMethods } from "./methods/turns.js";
 import { registerLiveOverlays } from "./methods/live-overlay.js";
+import { registerGoalMethods } from "./methods/goals.js";
+import { GoalsFeature } from "./goals-feature.js";
 import { ServerRequests } from "./server-requests.js";
 import { DEFAULT_IDLE_UNLOAD_MS, ThreadRegistry, type ThreadExtension } from "./thread-registry.js";
 
@@ -28,6 +34,8 @@ export interface AppServerOptions {
   idleUnloadMs?: number;
   /** Environment of the commands turns run (default: this process's). */
   commandEnv?: NodeJS.ProcessEnv;
+  /** Environment the analytics switch is read from (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class AppServer {
@@ -41,10 +49,15 @@ export class AppServer {
   /** Features built on loaded threads (goals, analytics): more tools, the resume snapshot. */
   readonly threadExtensions: ThreadExtension[] = [];
   onClientResponse?: (conn: Connection, id: RequestId, result: unknown, error: unknown) => void;
+  /** Analytics (a disabled client when switched off: every call is a no-op). */
+  readonly analytics: AnalyticsClient;
+  /** Goals, unless switched off. */
+  readonly goals: GoalsFeature | null;
   private readonly opts: AppServerOptions;
   private registry: ThreadRegistry | null = null;
   private readonly threadChains = new Map<string, Promise<void>>();
   private store: LocalThreadStore | null = null;
+  private disabledGoals: GoalStore | null = null;
 
   constructor(opts: AppServerOptions) {
     this.opts = opts;
@@ -61,7 +74,16 @@ export class AppServer {
     registerThreadWriteMethods(this);
     registerTurnMethods(this);
     registerLiveOverlays(this);
+    this.analytics = createAnalytics({ home: opts.home, config: this.config, log: this.log, env: opts.env }).client;
+    if (goalsEnabled(this.config)) this.goals = new GoalsFeature(this);
+    else {
+      // the methods answer Codex's "goals feature is disabled"
+      this.goals = null;
+      this.disabledGoals = GoalStore.memory();
+      registerGoalMethods(this, { store: this.disabledGoals, broadcast: () => {}, enabled: () => false });
+    }
     this.onClientResponse = (conn, id, result, error) => {
+      this.analytics.trackServerResponse(conn.id, id, result, error);
       const req = this.requests.take(id);
       if (!req) {
         this.log.warn({ conn: conn.id, id }, "answer to an unknown or already answered server request");
@@ -124,6 +146,7 @@ export class AppServer {
         sessionEnv: this.opts.commandEnv,
         extensions: this.threadExtensions,
         resolvePath: (id) => this.index.resolvePath(id),
+        tracker: this.analytics,
       });
     }
     return this.registry;
@@ -134,8 +157,9 @@ export class AppServer {
     return this.registry;
   }
 
-  /** A notification to every initialized connection (encoded once). */
+  /** A notification to every initialized connection (encoded once; tracked once). */
   broadcast(method: string, params: unknown): void {
+    this.analytics.trackNotification(method, params);
     const line = encodeNotification(method, params);
     for (const c of this.connections) c.notifyEncoded(method, line);
   }
@@ -157,7 +181,10 @@ export class AppServer {
     for (const c of [...this.connections]) c.close();
     if (this.registry) await this.registry.shutdown();
     if (this.store) await this.store.close();
+    await this.goals?.close();
+    this.disabledGoals?.close();
     this.index.close();
+    await this.analytics.close();
   }
 }
 

@@ -1,9 +1,10 @@
 // One client connection (stdio or a WebSocket): the initialize handshake, per-connection
 // capabilities, request dispatch with a bounded number of requests in flight, notification
-// opt-out, and server->client requests.
+// opt-out, and server->client requests. Analytics hears of every request as it is dispatched,
+// of every answer (success or error) before it is written, and of a successful initialize.
 import { arch, release, type as osType } from "node:os";
 import { z } from "zod";
-import { classify, encodeError, encodeNotification, encodeResult, type RequestId } from "./jsonrpc.js";
+import { RawJson, classify, encodeError, encodeNotification, encodeResult, type RequestId } from "./jsonrpc.js";
 import { INTERNAL_ERROR, INVALID_REQUEST, OVERLOADED, PARSE_ERROR, RpcError, invalidRequest } from "./errors.js";
 import { decodeParams } from "./params.js";
 import type { AppServer } from "./app.js";
@@ -43,6 +44,8 @@ let nextConnectionId = 1;
 export interface ConnectionOptions {
   /** Requests in flight before new ones get -32001 (default 128). */
   maxInflight?: number;
+  /** For analytics (default stdio). */
+  transport?: "stdio" | "websocket";
 }
 
 export class Connection {
@@ -56,6 +59,7 @@ export class Connection {
   private inflight = 0;
   private readonly maxInflight: number;
   private readonly closeListeners: Array<() => void> = [];
+  readonly transport: "stdio" | "websocket";
 
   constructor(
     readonly server: AppServer,
@@ -63,6 +67,17 @@ export class Connection {
     opts: ConnectionOptions = {},
   ) {
     this.maxInflight = opts.maxInflight ?? DEFAULT_MAX_INFLIGHT;
+    this.transport = opts.transport ?? "stdio";
+  }
+
+  private get analytics() {
+    return this.server.analytics;
+  }
+
+  /** Writes an error answer (and tells analytics). */
+  private sendError(id: RequestId | null, error: { code: number; message: string; data?: unknown }): void {
+    if (id !== null) this.analytics?.trackClientError(this.id, id, error);
+    this.send(encodeError(id, error));
   }
 
   /** Handles one inbound message; never throws. */
@@ -72,7 +87,7 @@ export class Connection {
     switch (msg.kind) {
       case "invalid":
         this.server.log.warn({ conn: this.id, reason: msg.reason }, "dropped an invalid message");
-        this.send(encodeError(msg.id, { code: msg.reason.startsWith("Parse error") ? PARSE_ERROR : INVALID_REQUEST, message: msg.reason }));
+        this.sendError(msg.id, { code: msg.reason.startsWith("Parse error") ? PARSE_ERROR : INVALID_REQUEST, message: msg.reason });
         return;
       case "notification":
         if (msg.method === "initialized") return;
@@ -83,7 +98,7 @@ export class Connection {
         return;
       case "request":
         if (this.inflight >= this.maxInflight) {
-          this.send(encodeError(msg.id, { code: OVERLOADED, message: OVERLOADED_MESSAGE }));
+          this.sendError(msg.id, { code: OVERLOADED, message: OVERLOADED_MESSAGE });
           return;
         }
         this.inflight++;
@@ -97,16 +112,21 @@ export class Connection {
 
   private async handleRequest(id: RequestId, method: string, params: unknown): Promise<void> {
     let result: unknown;
+    this.analytics?.trackClientRequest(this.id, id, method, params);
     try {
       result = await this.dispatch(method, params);
     } catch (e) {
-      if (e instanceof RpcError) this.send(encodeError(id, e.toJSON()));
+      if (e instanceof RpcError) this.sendError(id, e.toJSON());
       else {
         this.server.log.error({ err: e, method }, "request failed");
-        this.send(encodeError(id, { code: INTERNAL_ERROR, message: `internal error: ${(e as Error).message}` }));
+        this.sendError(id, { code: INTERNAL_ERROR, message: `internal error: ${(e as Error).message}` });
       }
       return;
     }
+    const answer = result instanceof WithFollowUp ? result.result : result;
+    if (method === "initialize") this.analytics?.trackInitialize(this.id, params as never, { transport: this.transport });
+    // list answers are pre-serialized (RawJson): analytics keeps none of them
+    else if (!(answer instanceof RawJson)) this.analytics?.trackClientResponse(this.id, id, method, answer);
     if (result instanceof WithFollowUp) {
       try {
         this.send(encodeResult(id, result.result));
@@ -169,10 +189,11 @@ export class Connection {
     if (this.wants(method)) this.send(line);
   }
 
-  /** A server->client request (never filtered by the opt-out). */
-  sendRequest(id: number, method: string, params: unknown): void {
-    if (!this.initialized) return;
+  /** A server->client request (never filtered by the opt-out); whether it was written. */
+  sendRequest(id: number, method: string, params: unknown): boolean {
+    if (!this.initialized || this.closed) return false;
     this.send(JSON.stringify({ id, method, params }));
+    return true;
   }
 
   send(line: string): void {

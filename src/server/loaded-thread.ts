@@ -16,8 +16,24 @@
 // Approvals: each is a server request with an id from the server's counter, sent to every
 // subscriber; the first answer wins and is followed by `serverRequest/resolved`. Turn starts
 // and ends cancel what is still pending (also announced with `serverRequest/resolved`).
+//
+// Extensions (goals) see every engine notification through `host.observe` as it is forwarded
+// (a turn's usage when the engine reports it, the rest after any usage kept back), so what they
+// broadcast in order lands where Codex sends it: a tool's goal update before the response's
+// usage, the end-of-turn goal update after it and before `turn/completed`.
+//
+// Automatic turns (goal continuations, `startAutomaticTurn`): the engine starts the turn from raw
+// items; its events are held until its first model request, or until the answer of a turn/start
+// that joins it is written (the input joins the running turn, and the answer names it, as in
+// Codex: answer, then `thread/status/changed` and `turn/started`).
+//
+// Analytics: each notification is tracked once where it is sent (not per subscriber), each
+// server request once per connection it is written to (replays marked), and requests that end
+// without an answer as aborted.
 import type { AgentSession, ApprovalDecision, ApprovalKind, TurnNotification, TurnSettings, UserInput } from "../agent/index.js";
 import { approvalMethod } from "../agent/index.js";
+import { uuidv7 } from "../agent/ids.js";
+import type { RolloutItem } from "../store/types.js";
 import type { LiveThread } from "../live/live-thread.js";
 import type { ThreadStatus } from "../protocol/v2.js";
 import { encodeNotification } from "./jsonrpc.js";
@@ -35,6 +51,19 @@ export interface ThreadHost {
   /** A turn ended or a subscriber left: the thread may go idle. */
   maybeIdle(thread: LoadedThread): void;
   warn(obj: object, msg: string): void;
+  /** Every engine notification, as it is forwarded (the thread's extensions: goals). */
+  observe?(thread: LoadedThread, n: TurnNotification): void;
+  /** Items to record before a model request of the thread's turn (the thread's extensions). */
+  beforeModelRequest?(thread: LoadedThread, turnId: string): RolloutItem[];
+  /** Analytics (each call at most once per fact). */
+  readonly tracker?: ThreadTracker;
+}
+
+/** What a loaded thread reports to analytics. */
+export interface ThreadTracker {
+  trackNotification(method: string, params: unknown): unknown;
+  trackServerRequest(connectionId: number, id: number, method: string, params: unknown, opts?: { replayed?: boolean }): unknown;
+  trackServerRequestAborted(id: number): unknown;
 }
 
 /** Notifications of a thread that go to every connection rather than to its subscribers (Codex's goal snapshot and updates). */
@@ -84,6 +113,8 @@ export class LoadedThread {
   private deferredUsage: TurnNotification | null = null;
   /** Pending requests already sent to the subscribers (the ones a rejoining connection gets replayed). */
   private readonly sentRequests = new Set<number>();
+  /** An automatic turn whose events are held (see startAutomaticTurn), and the hold's release. */
+  private automatic: { turnId: string; release: () => void } | null = null;
 
   constructor(
     readonly live: LiveThread,
@@ -164,8 +195,9 @@ export class LoadedThread {
     }
   }
 
-  /** Sends a notification to the connections subscribed now. */
+  /** Sends a notification to the connections subscribed now (tracked once, with or without subscribers). */
   private toSubscribers(method: string, params: unknown): void {
+    this.host.tracker?.trackNotification(method, params);
     if (this.subscribers.size === 0) return;
     const line = encodeNotification(method, params);
     for (const c of this.subscribers) c.notifyEncoded(method, line);
@@ -199,15 +231,25 @@ export class LoadedThread {
     this.out(() => this.toSubscribers(n.method, n.params));
   }
 
+  private observe(n: TurnNotification): void {
+    try {
+      this.host.observe?.(this, n);
+    } catch (e) {
+      this.host.warn({ err: e, threadId: this.id, method: n.method }, "a thread extension failed on a notification");
+    }
+  }
+
   /** AgentSession.onEvent. */
   onEngineEvent = (n: TurnNotification): void => {
     if (n.method === "thread/tokenUsage/updated") {
+      this.observe(n);
       this.flushUsage();
       this.deferredUsage = n;
       return;
     }
     this.flushDeferred();
     if (!isToolEvent(n)) this.flushUsage();
+    this.observe(n);
     switch (n.method) {
       case "item/started": {
         const item = n.params.item as { type?: string; status?: string };
@@ -240,8 +282,28 @@ export class LoadedThread {
     else this.out(() => this.toSubscribers(n.method, n.params));
   };
 
+  /** AgentSession.beforeModelRequest: an automatic turn's held events go out; the extensions' items. */
+  beforeModelRequest = (turnId: string): RolloutItem[] => {
+    this.releaseAutomatic(turnId);
+    try {
+      return this.host.beforeModelRequest?.(this, turnId) ?? [];
+    } catch (e) {
+      this.host.warn({ err: e, threadId: this.id, turnId }, "a thread extension failed before a model request");
+      return [];
+    }
+  };
+
+  /** Releases the hold of an automatic turn (once). */
+  private releaseAutomatic(turnId: string): void {
+    const a = this.automatic;
+    if (!a || a.turnId !== turnId) return;
+    this.automatic = null;
+    a.release();
+  }
+
   /** Bookkeeping of a turn's end (before its turn/completed goes out). */
   private turnEnded(turnId: string): void {
+    this.releaseAutomatic(turnId);
     this.cancelPendingRequests();
     if (this.currentTurn === turnId) this.currentTurn = null;
     const waiters = this.interruptWaiters.splice(0);
@@ -256,12 +318,21 @@ export class LoadedThread {
    * answer; the turn's events are held until that answer is written.
    */
   async startTurn(input: UserInput[], overrides: Partial<TurnSettings>, turnId: string): Promise<WithFollowUp> {
-    const running = this.session.activeTurn;
-    if (this.currentTurn !== null && running && running.running && this.session.steer(input)) {
-      return new WithFollowUp({ turn: { id: running.id, rootTurnId: running.id, items: [], itemsView: "notLoaded", status: "inProgress", error: null, startedAt: null, completedAt: null, durationMs: null } }, () => {});
+    for (;;) {
+      const running = this.session.activeTurn;
+      if (this.currentTurn !== null && running && running.running && this.session.steer(input)) {
+        // an automatic turn still held is announced right after this answer
+        const id = running.id;
+        return new WithFollowUp(
+          { turn: { id, rootTurnId: running.rootTurnId, items: [], itemsView: "notLoaded", status: "inProgress", error: null, startedAt: null, completedAt: null, durationMs: null } },
+          () => this.releaseAutomatic(id),
+        );
+      }
+      if (!running) break;
+      // a turn that has sent turn/completed may still be settling inside the engine (and an
+      // automatic turn may start meanwhile: then the input joins it)
+      await running.done;
     }
-    // a turn that has sent turn/completed may still be settling inside the engine
-    if (running) await running.done;
     const release = this.hold();
     try {
       this.currentTurn = turnId;
@@ -286,6 +357,38 @@ export class LoadedThread {
       throw e;
     }
     return new WithFollowUp({ turn: { id: turnId, rootTurnId: turnId, items: [], itemsView: "notLoaded", status: "inProgress", error: null, startedAt: null, completedAt: null, durationMs: null } }, release);
+  }
+
+  /**
+   * Starts a turn the server begins by itself (a goal continuation): `items` are its input (not a
+   * user message), `trigger` is recorded as its attribution with the previous turn as parent.
+   * Its events are held until its first model request or until a joining turn/start's answer is
+   * out. Returns the turn id, or null when the thread is closing or a turn runs.
+   */
+  startAutomaticTurn(items: RolloutItem[], trigger: string): string | null {
+    if (this.closing || this.currentTurn !== null || this.session.activeTurn) return null;
+    const turnId = uuidv7();
+    const last = this.session.lastTurn;
+    this.automatic = { turnId, release: this.hold() };
+    try {
+      this.currentTurn = turnId;
+      this.systemError = false;
+      this.updateStatus();
+      const turn = this.session.startTurn([], { turnId, rawInput: items, attribution: { trigger, parentTurnId: last?.id ?? null, rootTurnId: last?.rootId ?? null } });
+      void turn.done.then((r) => {
+        this.releaseAutomatic(r.turnId);
+        if (this.currentTurn === r.turnId) {
+          this.turnEnded(r.turnId);
+          this.host.maybeIdle(this);
+        }
+      });
+    } catch (e) {
+      if (this.currentTurn === turnId) this.currentTurn = null;
+      this.updateStatus();
+      this.releaseAutomatic(turnId);
+      throw e;
+    }
+    return turnId;
   }
 
   steer(input: UserInput[], expectedTurnId: string): { turnId: string } {
@@ -325,6 +428,7 @@ export class LoadedThread {
         const r = requests.take(id);
         if (r) r.settle(null);
       };
+      const tracker = this.host.tracker;
       const req: PendingServerRequest = {
         id,
         threadId: this.id,
@@ -333,6 +437,7 @@ export class LoadedThread {
         settle: (answer) => {
           if (settled) return;
           settled = true;
+          if (answer === null) tracker?.trackServerRequestAborted(id);
           this.sentRequests.delete(id);
           opts.signal.removeEventListener("abort", onAbort);
           this.flushDeferred();
@@ -355,7 +460,7 @@ export class LoadedThread {
       this.out(() => {
         if (requests.get(id) !== req) return;
         this.sentRequests.add(id);
-        for (const c of this.subscribers) c.sendRequest(id, method, params);
+        for (const c of this.subscribers) if (c.sendRequest(id, method, params)) tracker?.trackServerRequest(c.id, id, method, params);
       });
     });
   };
@@ -368,12 +473,14 @@ export class LoadedThread {
   /** Re-sends the still-pending requests to a connection that rejoined (same ids and params), in order. */
   replayPendingRequests(conn: Connection): void {
     // only the ones already sent: a request still queued reaches every subscriber when it goes out
-    for (const r of this.host.requests.forThread(this.id)) if (this.sentRequests.has(r.id)) conn.sendRequest(r.id, r.method, r.params);
+    for (const r of this.host.requests.forThread(this.id)) {
+      if (this.sentRequests.has(r.id) && conn.sendRequest(r.id, r.method, r.params)) this.host.tracker?.trackServerRequest(conn.id, r.id, r.method, r.params, { replayed: true });
+    }
   }
 
   /** Drops pending requests without telling anyone (unload). */
   dropPendingRequests(): void {
-    for (const r of this.host.requests.forThread(this.id)) this.host.requests.take(r.id);
+    for (const r of this.host.requests.forThread(this.id)) if (this.host.requests.take(r.id)) this.host.tracker?.trackServerRequestAborted(r.id);
     this.sentRequests.clear();
     this.pendingApprovals = 0;
   }

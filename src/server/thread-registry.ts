@@ -4,7 +4,7 @@
 // once it has no subscriber, no running turn and no pending request, then announced with
 // `thread/status/changed {notLoaded}` and `thread/closed`. Writes go through the ThreadManager
 // over the home's LocalThreadStore (which shares the server's index).
-import { AgentSession, resolveAgentConfig, type AgentConfig, type FunctionTool } from "../agent/index.js";
+import { AgentSession, resolveAgentConfig, type AgentConfig, type FunctionTool, type TurnNotification } from "../agent/index.js";
 import { uuidv7 } from "../agent/ids.js";
 import { ThreadManager } from "../live/thread-manager.js";
 import { LiveThread, MetadataUpdateError } from "../live/live-thread.js";
@@ -12,7 +12,7 @@ import type { LocalThreadStore } from "../store/local/local-store.js";
 import type { CreateThreadParams, RolloutItem } from "../store/types.js";
 import { CODEX_PROTOCOL_VERSION } from "../version.js";
 import type { Connection } from "./connection.js";
-import { LoadedThread, type ThreadHost } from "./loaded-thread.js";
+import { LoadedThread, type ThreadHost, type ThreadTracker } from "./loaded-thread.js";
 import { withForkBase } from "./fork.js";
 import { baseInstructionsOf, lastTurnContext, type EffectiveSettings } from "./thread-view.js";
 import type { ServerRequests } from "./server-requests.js";
@@ -26,12 +26,25 @@ export const DEFAULT_IDLE_UNLOAD_MS = 30 * 60 * 1000;
 /** The ThreadManager's own idle unload is kept off with this permanent subscriber: the server decides. */
 const SERVER_SUBSCRIBER = "spool-app-server";
 
-/** Extension points for features built on loaded threads (goals, analytics). */
+/**
+ * Extension points for features built on loaded threads (goals). A hook that throws is logged and
+ * does not stop the thread.
+ */
 export interface ThreadExtension {
   /** More tools for the thread's turn engine. */
   tools?(threadId: string): FunctionTool[];
+  /** A thread was loaded: started or forked, or (`resumed`) loaded by a thread/resume, whose resumeReady follows. */
+  threadLoaded?(thread: LoadedThread, opts: { resumed: boolean }): void;
+  /** The thread was unloaded (idle, archived, shutdown). */
+  threadUnloaded?(threadId: string): void;
+  /** Every turn notification of the thread, before it is forwarded (see LoadedThread). */
+  observe?(thread: LoadedThread, n: TurnNotification): void;
+  /** Items to record before a model request of the thread's turn (no model round of their own). */
+  beforeModelRequest?(thread: LoadedThread, turnId: string): RolloutItem[];
   /** After a thread/resume answer and its token usage, before pending requests are replayed (Codex's goal snapshot). */
   afterResume?(thread: LoadedThread, conn: Connection): void;
+  /** After a thread/resume answer and everything that follows it (replays included) are out. */
+  resumeReady?(thread: LoadedThread): void;
 }
 
 export interface Overrides {
@@ -57,6 +70,8 @@ export interface RegistryOptions {
   resolvePath?: (threadId: string) => Promise<string | null>;
   /** Shared, so extensions registered later are seen too. */
   extensions?: ThreadExtension[];
+  /** Analytics. */
+  tracker?: ThreadTracker;
 }
 
 export class ThreadRegistry implements ThreadHost {
@@ -64,6 +79,7 @@ export class ThreadRegistry implements ThreadHost {
   readonly requests: ServerRequests;
   readonly idleUnloadMs: number;
   readonly extensions: ThreadExtension[];
+  readonly tracker: ThreadTracker | undefined;
   private readonly loaded = new Map<string, LoadedThread>();
   private readonly loading = new Map<string, Promise<LoadedThread>>();
   private readonly closingIds = new Set<string>();
@@ -75,6 +91,7 @@ export class ThreadRegistry implements ThreadHost {
     this.idleUnloadMs = opts.idleUnloadMs ?? DEFAULT_IDLE_UNLOAD_MS;
     this.manager = new ThreadManager(opts.store);
     this.extensions = opts.extensions ?? [];
+    this.tracker = opts.tracker;
   }
 
   get store(): LocalThreadStore {
@@ -103,6 +120,25 @@ export class ThreadRegistry implements ThreadHost {
 
   maybeIdle(t: LoadedThread): void {
     this.scheduleIdle(t);
+  }
+
+  observe(t: LoadedThread, n: TurnNotification): void {
+    for (const e of this.extensions) if (e.observe) this.guard(t.id, "observe", () => e.observe!(t, n));
+  }
+
+  beforeModelRequest(t: LoadedThread, turnId: string): RolloutItem[] {
+    const out: RolloutItem[] = [];
+    for (const e of this.extensions) if (e.beforeModelRequest) this.guard(t.id, "beforeModelRequest", () => out.push(...e.beforeModelRequest!(t, turnId)));
+    return out;
+  }
+
+  /** Runs an extension hook; its failure is logged, not the thread's. */
+  guard(threadId: string, hook: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.warn({ err: e, threadId, hook }, "a thread extension failed");
+    }
   }
 
   // ---- lookup ----
@@ -140,7 +176,7 @@ export class ThreadRegistry implements ThreadHost {
     };
   }
 
-  private wire(live: LiveThread, settings: EffectiveSettings, history: readonly RolloutItem[], baseInstructions: string | null): LoadedThread {
+  private wire(live: LiveThread, settings: EffectiveSettings, history: readonly RolloutItem[], baseInstructions: string | null, resumed: boolean): LoadedThread {
     const t = new LoadedThread(live, this, settings);
     const extraTools = this.extensions.flatMap((e) => e.tools?.(live.threadId) ?? []);
     const session = AgentSession.fromConfig(this.agent(), {
@@ -156,6 +192,7 @@ export class ThreadRegistry implements ThreadHost {
       env: this.opts.sessionEnv,
       onEvent: t.onEngineEvent,
       requestApproval: t.requestApproval,
+      beforeModelRequest: t.beforeModelRequest,
       onRolloutItems: async (items) => {
         try {
           await live.appendItems(items);
@@ -169,6 +206,7 @@ export class ThreadRegistry implements ThreadHost {
     t.attach(session);
     this.loaded.set(live.threadId, t);
     this.manager.subscribe(live.threadId, SERVER_SUBSCRIBER);
+    for (const e of this.extensions) if (e.threadLoaded) this.guard(t.id, "threadLoaded", () => e.threadLoaded!(t, { resumed }));
     return t;
   }
 
@@ -193,7 +231,7 @@ export class ThreadRegistry implements ThreadHost {
       await this.manager.unload(params.threadId).catch(() => {});
       throw e;
     }
-    return this.wire(live, settings, origin.history ?? [], o.baseInstructions ?? null);
+    return this.wire(live, settings, origin.history ?? [], o.baseInstructions ?? null, false);
   }
 
   /**
@@ -212,7 +250,7 @@ export class ThreadRegistry implements ThreadHost {
         const history = this.opts.resolvePath ? await withForkBase(own, this.opts.resolvePath) : own;
         const stored = await live.readThread();
         const settings = this.settingsFor(o, history, o.cwd ?? stored.cwd);
-        return this.wire(live, settings, history, o.baseInstructions ?? baseInstructionsOf(history));
+        return this.wire(live, settings, history, o.baseInstructions ?? baseInstructionsOf(history), true);
       } catch (e) {
         await this.manager.unload(threadId).catch(() => {});
         throw e;
@@ -285,6 +323,7 @@ export class ThreadRegistry implements ThreadHost {
       }
       this.loaded.delete(t.id);
       t.subscribers.clear();
+      for (const e of this.extensions) if (e.threadUnloaded) this.guard(t.id, "threadUnloaded", () => e.threadUnloaded!(t.id));
       if (reason !== "shutdown") {
         this.broadcast("thread/status/changed", { threadId: t.id, status: { type: "notLoaded" } });
         if (reason === "idle") this.broadcast("thread/closed", { threadId: t.id });

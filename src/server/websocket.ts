@@ -107,7 +107,7 @@ function attach(app: AppServer, ws: WebSocket, opts: WsOptions): void {
         queuedBytes -= bytes;
       });
     },
-    { maxInflight: opts.maxInflight ?? DEFAULT_MAX_INFLIGHT },
+    { maxInflight: opts.maxInflight ?? DEFAULT_MAX_INFLIGHT, transport: "websocket" },
   );
   app.attach(conn);
   ws.on("message", (data, isBinary) => {

@@ -168,15 +168,21 @@ export function registerThreadWriteMethods(app: AppServer): void {
       if (p.initialTurnsPage) response.initialTurnsPage = await initialTurnsPage(app, conn, lt, p.initialTurnsPage);
       return new WithFollowUp(response, () => {
         try {
-          if (usage) conn.notify("thread/tokenUsage/updated", usage);
-          for (const ext of r.extensions) ext.afterResume?.(lt, conn);
+          if (usage) {
+            app.analytics.trackNotification("thread/tokenUsage/updated", usage);
+            conn.notify("thread/tokenUsage/updated", usage);
+          }
+          for (const ext of r.extensions) if (ext.afterResume) r.guard(id, "afterResume", () => ext.afterResume!(lt, conn));
           lt.replayPendingRequests(conn);
         } finally {
           release();
+          // the answer and what follows it are out: a goal may continue now
+          for (const ext of r.extensions) if (ext.resumeReady) r.guard(id, "resumeReady", () => ext.resumeReady!(lt));
         }
       });
     } catch (e) {
       release();
+      for (const ext of r.extensions) if (ext.resumeReady) r.guard(id, "resumeReady", () => ext.resumeReady!(lt));
       throw e;
     }
   });
@@ -216,7 +222,10 @@ export function registerThreadWriteMethods(app: AppServer): void {
     const { thread } = await liveThreadView(app, t, !p.excludeTurns);
     const usage = p.excludeTurns ? null : persistedTokenUsage(t.id, copy, t.session.settings.contextWindow);
     return new WithFollowUp(startResponse(thread, t.settings), () => {
-      if (usage) conn.notify("thread/tokenUsage/updated", usage);
+      if (usage) {
+        app.analytics.trackNotification("thread/tokenUsage/updated", usage);
+        conn.notify("thread/tokenUsage/updated", usage);
+      }
       app.broadcast("thread/started", { thread: { ...thread, turns: [] } });
     });
   });
