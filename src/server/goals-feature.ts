@@ -180,7 +180,9 @@ function openStore(app: AppServer): GoalStore {
   }
 }
 
-const sameGoal = (a: GoalRecord | null, b: GoalRecord | null) => JSON.stringify(a) === JSON.stringify(b);
+/** The same goal with the same objective, status and budget (usage and times aside). */
+const sameGoal = (a: GoalRecord | null, b: GoalRecord | null) =>
+  a !== null && b !== null && a.goalId === b.goalId && a.objective === b.objective && a.status === b.status && a.tokenBudget === b.tokenBudget;
 
 /** A goal store change as analytics goal facts (created, usage_accounted, status_changed, cleared). */
 export function trackGoalEvent(analytics: AnalyticsClient, e: GoalEvent): void {
