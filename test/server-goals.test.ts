@@ -361,6 +361,59 @@ test("crossing the budget mid-turn tells the model, limits the goal and stops co
   }
 });
 
+test("a running goal turn reads inProgress in thread/turns/list and thread/read", { timeout: 60_000 }, async () => {
+  // the goal turn's response streams slowly
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const mock = await mockServer({
+    script: async ({ last, beginStream, sse, completed, nextId }) => {
+      if (!String(last?.content?.[0]?.text ?? "").includes("Continue working toward the active thread goal.")) return false;
+      beginStream();
+      const rid = nextId("resp");
+      sse("response.created", { response: { id: rid } });
+      await released;
+      const id = nextId("msg");
+      sse("response.output_item.done", { item: { type: "message", role: "assistant", id, content: [{ type: "output_text", text: "working" }] } });
+      completed(rid);
+      return true;
+    },
+  });
+  const { home, ws } = makeHome(mock);
+  const c = await open(home);
+  try {
+    const tid = (await c.request("thread/start", { cwd: ws })).thread.id;
+    await c.request("thread/goal/set", { threadId: tid, objective: "take your time" });
+    const started = await c.waitFor((n) => n.method === "turn/started" && n.params.threadId === tid, 30_000);
+    const running = started.params.turn.id;
+    const page = await c.request("thread/turns/list", { threadId: tid });
+    assert.deepEqual(
+      page.data.map((t: any) => [t.id, t.status]),
+      [[running, "inProgress"]],
+    );
+    const read = await c.request("thread/read", { threadId: tid, includeTurns: true });
+    assert.deepEqual(
+      read.thread.turns.map((t: any) => [t.id, t.status]),
+      [[running, "inProgress"]],
+    );
+    const s = GoalStore.open(home);
+    try {
+      s.defer(tid);
+    } finally {
+      s.close();
+    }
+    release();
+    await c.waitFor((n) => n.method === "turn/completed" && n.params.turn.id === running, 30_000);
+    const after = await c.request("thread/turns/list", { threadId: tid });
+    assert.deepEqual(
+      after.data.map((t: any) => [t.id, t.status]),
+      [[running, "completed"]],
+    );
+  } finally {
+    release();
+    await c.close();
+  }
+});
+
 test("thread/goal/set records thread_goal_updated in a loaded thread (the objective becomes its empty preview); unchanged goals record nothing", { timeout: 60_000 }, async () => {
   const mock = await mockServer();
   const { home, ws } = makeHome(mock);
