@@ -11,6 +11,11 @@
 // a time (the next batch waits for the previous one's promise); an item's `item/completed`
 // notification follows its rollout batch.
 //
+// Hooks for features on top (goals): `beforeModelRequest` adds items to the conversation before
+// each model request (no round of their own); a turn can start from raw items instead of a user
+// message (`rawInput`, no userMessage item) with a `turn_attribution` (a goal continuation:
+// trigger "goal", the previous turn as parent, the chain's root as the turn's root).
+//
 // Endings: completed (`task_complete`), failed (a model error: `task_complete` with `error`, an
 // `error` notification, the turn's TurnError), interrupted (`interrupt()`, or an approval answered
 // "cancel": streaming stops, running commands are killed, calls left without output get

@@ -124,7 +124,7 @@ export class GoalsFeature implements ThreadExtension {
   /** Starts the continuation turn of an idle loaded thread (the policy checked the goal). */
   private async continueThread(threadId: string, input: RolloutItem[]): Promise<void> {
     const t = this.app.threadsIfStarted()?.get(threadId);
-    if (!t || t.closing) throw new Error(`thread ${threadId} is not loaded`);
+    if (!t || t.closing) return; // being unloaded (its continuation state goes with it)
     // a turn that has sent turn/completed may still be settling inside the engine
     const settling = t.activeTurnId === null ? t.session.activeTurn : null;
     if (settling) await settling.done;
