@@ -141,8 +141,12 @@ async function breakStale(path: string, seen: string): Promise<void> {
   const guard = `${path}.break`;
   const me: LockInfo = { pid: process.pid, start: MY_START, host: HOST, token: randomUUID(), acquiredAt: new Date().toISOString(), purpose: "break" };
   if (!(await tryCreate(guard, me))) {
+    // a breaker killed mid-break leaves its guard behind: clear it as soon as its holder is gone
+    const text = await readFile(guard, "utf8").catch(() => null);
     const st = await stat(guard).catch(() => null);
-    if (st && Date.now() - st.mtimeMs > BREAK_LOCK_STALE_MS) await unlink(guard).catch(() => {});
+    const holder = text === null ? null : parseLock(text);
+    const dead = holder ? !holderAlive(holder) : st !== null && Date.now() - st.mtimeMs > BREAK_LOCK_STALE_MS;
+    if (dead && text !== null && (await readFile(guard, "utf8").catch(() => null)) === text) await unlink(guard).catch(() => {});
     return; // someone else is breaking it (or we cleared a dead breaker): the caller retries
   }
   try {
@@ -161,7 +165,7 @@ export async function acquireThreadLock(home: string, threadId: string, purpose 
   const path = lockPath(home, threadId);
   await mkdir(locksDir(home), { recursive: true });
   const info: LockInfo = { pid: process.pid, start: MY_START, host: HOST, token: randomUUID(), acquiredAt: new Date().toISOString(), purpose };
-  for (let attempt = 0; attempt < 8; attempt++) {
+  for (let attempt = 0; attempt < 16; attempt++) {
     if (await tryCreate(path, info)) return new ThreadLock(path, info);
     let text: string;
     let mtimeMs: number;
@@ -175,7 +179,7 @@ export async function acquireThreadLock(home: string, threadId: string, purpose 
     const held = parseLock(text);
     if (held ? holderAlive(held) : Date.now() - mtimeMs < UNPARSABLE_GRACE_MS) throw conflict(threadId, path, held);
     await breakStale(path, text);
-    if (attempt > 2) await new Promise((r) => setTimeout(r, 5 * attempt));
+    if (attempt > 2) await new Promise((r) => setTimeout(r, 10 * attempt));
   }
   throw ThreadStoreError.conflict(`thread ${threadId}: could not take the writer lock ${path} (contended)`);
 }
