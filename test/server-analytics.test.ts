@@ -1,5 +1,5 @@
-// Analytics through `spool app-server` (issue 7): the corpus scenario (the driver port of
-// test/server-corpus.test.ts, variant a: three server processes on one home) runs against
+// Analytics through `spool app-server` (issue 7): the corpus scenario (the driver port in
+// helpers/corpus-scenario.ts, variant a: three server processes on one home) runs against
 // Spool with analytics on (the default), then `spool analytics events --home DIR --json` must
 // print, from what the servers stored:
 //  - one codex_thread_initialized per thread and process (new, forked, resumed);
@@ -10,12 +10,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
 import { startSpool, spoolMain } from "./helpers/spool.js";
-import type { RpcClient, TranscriptLine } from "./helpers/rpc-client.js";
+import type { TranscriptLine } from "./helpers/rpc-client.js";
+import { runCorpusScenario, type CorpusRun } from "./helpers/corpus-scenario.js";
+import { makeMockHome, type MockHome } from "./helpers/mock-home.js";
 import { GoalStore } from "../src/goals/store.js";
 
 let mock: MockResponses;
@@ -28,120 +29,8 @@ after(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function makeHome(extra = ""): { root: string; home: string; ws: string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "spool-analytics-"));
-  dirs.push(root);
-  const home = path.join(root, "work", "home");
-  const ws = path.join(root, "work", "ws");
-  fs.mkdirSync(home, { recursive: true });
-  fs.mkdirSync(ws, { recursive: true });
-  fs.writeFileSync(
-    path.join(home, "config.toml"),
-    `model = "mock-model"\nmodel_provider = "mock"\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n${extra}\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.url}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\nsupports_websockets = false\n`,
-  );
-  return { root, home, ws };
-}
-
-// ---------------------------------------------------------------------------------------------
-// the corpus driver (variant a), as ported in test/server-corpus.test.ts
-
-interface Run {
-  home: string;
-  threads: Record<string, string>;
-  transcripts: Record<string, TranscriptLine[]>;
-  stderr: string[];
-}
-
-const T = {
-  basics: ["hello there", "cmd: echo hi > out.txt && cat out.txt", "think: a plan", "patch: notes.md hello world", "search: codex threads", "cmd: false", "fail: boom", "after the failure"],
-  name: "Basics thread",
-  approvals: ["esc: touch ../outside-a.txt", "esc: rm -rf ../nothing-here"],
-  interrupt: ["slow: 40", "resume after interrupt"],
-  goal: ["goal: ship the thread store", "goaldone"],
-  archived: ["to be archived"],
-  fork: ["in the fork"],
-  resume: ["back again"],
-};
-
-async function runScenario(home: string, ws: string, env: Record<string, string> = {}): Promise<Run> {
-  const run: Run = { home, threads: {}, transcripts: {}, stderr: [] };
-  let client!: RpcClient;
-  const open = async (name: string) => {
-    client = startSpool(home, { cwd: ws, env: { SPOOL_HOME: home, SPOOL_LOG: "warn", ...env } });
-    await client.initialize(`corpus-${name}`);
-  };
-  const close = async (name: string) => {
-    await client.close();
-    run.transcripts[name] = client.lines;
-    run.stderr.push(client.stderr);
-  };
-  const turn = async (tid: string, text: string, o: { approve?: "accept" | "decline"; interruptAfterMs?: number } = {}) => {
-    client.approve = o.approve ?? "accept";
-    const t = await client.request("turn/start", { threadId: tid, input: [{ type: "text", text }] });
-    if (o.interruptAfterMs) {
-      await sleep(o.interruptAfterMs);
-      await client.request("turn/interrupt", { threadId: tid, turnId: t.turn.id });
-    }
-    const done = await client.waitFor((n) => n.method === "turn/completed" && n.params.turn.id === t.turn.id, 90_000);
-    return done.params.turn;
-  };
-  const read = async (tag: string, tid: string) => {
-    await client.request("thread/read", { threadId: tid, includeTurns: true });
-    run.threads[tag] = tid;
-  };
-
-  await open("s1-basics");
-  let s = await client.request("thread/start", { cwd: ws });
-  const t1 = s.thread.id;
-  for (const text of T.basics) await turn(t1, text);
-  await client.request("thread/name/set", { threadId: t1, name: T.name });
-  await read("basics", t1);
-
-  s = await client.request("thread/start", { cwd: ws });
-  const t2 = s.thread.id;
-  await turn(t2, T.approvals[0], { approve: "accept" });
-  await turn(t2, T.approvals[1], { approve: "decline" });
-  await read("approvals", t2);
-
-  s = await client.request("thread/start", { cwd: ws });
-  const t3 = s.thread.id;
-  await turn(t3, T.interrupt[0], { interruptAfterMs: 1200 });
-  await turn(t3, T.interrupt[1]);
-  await read("interrupt", t3);
-
-  s = await client.request("thread/start", { cwd: ws });
-  const t4 = s.thread.id;
-  await turn(t4, T.goal[0]);
-  await turn(t4, T.goal[1]);
-  await client.request("thread/goal/get", { threadId: t4 });
-  await read("goal", t4);
-
-  s = await client.request("thread/start", { cwd: ws });
-  const t5 = s.thread.id;
-  await turn(t5, T.archived[0]);
-  await read("archived", t5);
-  await client.request("thread/archive", { threadId: t5 });
-
-  const f = await client.request("thread/fork", { threadId: t1 });
-  const t6 = f.thread.id;
-  await turn(t6, T.fork[0]);
-  await read("fork", t6);
-  for (const params of [{}, { sortKey: "updated_at", sortDirection: "asc" }, { archived: true }, { limit: 2 }, { searchTerm: "hello" }]) await client.request("thread/list", params);
-  await client.request("thread/loaded/list", {});
-  await close("s1-basics");
-
-  await open("s2-resume");
-  await client.request("thread/resume", { threadId: t1 });
-  await turn(t1, T.resume[0]);
-  await read("basics-after-resume", t1);
-  await close("s2-resume");
-
-  await open("s3-final");
-  for (const [tag, id] of Object.entries(run.threads)) if (tag !== "basics") await client.request("thread/read", { threadId: id, includeTurns: true });
-  await close("s3-final");
-  return run;
+function makeHome(extra = ""): MockHome {
+  return makeMockHome(mock.url, { prefix: "spool-analytics-", dirs, under: "work", extra });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,12 +52,13 @@ function analyticsEvents(home: string, args: string[] = []): { events: Event[]; 
 
 const notificationsOf = (lines: TranscriptLine[], method: string) => lines.filter((l) => l.dir === "<<" && (l.msg as any)?.method === method && (l.msg as any).id === undefined).map((l) => (l.msg as any).params);
 
-let run: Run;
+let run: CorpusRun;
 let events: Event[];
 
 test("the corpus scenario through spool app-server stores the events issue 7 asks for", { timeout: 240_000 }, async () => {
   const { home, ws } = makeHome();
-  run = await runScenario(home, ws);
+  // SPOOL_LOG=warn: the servers' analytics warnings are checked below
+  run = await runCorpusScenario(home, ws, { env: { SPOOL_LOG: "warn" } });
   const out = analyticsEvents(home);
   assert.equal(out.status, 0, out.stderr);
   events = out.events;

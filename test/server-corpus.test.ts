@@ -1,6 +1,6 @@
-// The corpus scenario, run against `spool app-server`: a port of the driver that made the Codex
-// corpus (/work/shared/tools/gen-codex-corpus.mjs, variants a and b) over stdio, with the
-// project's scripted Responses server. Checks:
+// The corpus scenario, run against `spool app-server`: the port of the driver that made the Codex
+// corpus (helpers/corpus-scenario.ts, variants a and b) over stdio, with the project's scripted
+// Responses server. Checks:
 //  - the shape of every thread (turn statuses and errors, item types and statuses, exit codes,
 //    changed files, user texts) equals what Codex recorded (test/fixtures/corpus/golden), read
 //    back by Spool and, cold, by the real Codex 0.169.0 over Spool's home;
@@ -18,12 +18,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
-import { startSpool, spoolMain } from "./helpers/spool.js";
+import { spoolMain } from "./helpers/spool.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { startCodex } from "./helpers/codex.js";
 import { corpusFixtureDir } from "./helpers/paths.js";
-import type { RpcClient, TranscriptLine } from "./helpers/rpc-client.js";
+import type { TranscriptLine } from "./helpers/rpc-client.js";
+import { corpusTexts, runCorpusScenario, type CorpusRun } from "./helpers/corpus-scenario.js";
+import { makeMockHome } from "./helpers/mock-home.js";
 import { validateNotification, validateResponse, validateServerRequest } from "./helpers/schema.js";
 
 let mock: MockResponses;
@@ -36,146 +38,14 @@ after(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CORPUS = corpusFixtureDir();
 const CODEX_WS = "/home/dev/codex-demo/work/ws";
 const readJson = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));
 
-// ---------------------------------------------------------------------------------------------
-// the driver
-
-interface Run {
-  home: string;
-  ws: string;
-  threads: Record<string, string>;
-  /** Spool's thread/read (includeTurns) answers during the scenario, by tag. */
-  reads: Record<string, any>;
-  /** Spool's cold reads (session 3), by tag. */
-  finalReads: Record<string, any>;
-  transcripts: Record<string, TranscriptLine[]>;
-}
-
-function texts(variant: "a" | "b") {
-  const V = (a: string, b: string) => (variant === "a" ? a : b);
-  return {
-    basics: [
-      V("hello there", "good morning, what is this repo?"),
-      V("cmd: echo hi > out.txt && cat out.txt", "cmd: ls -la && printf 'a\\nb\\n' | wc -l"),
-      V("think: a plan", "think: the refactor order"),
-      V("patch: notes.md hello world", "patch: docs/plan.md step one"),
-      V("search: codex threads", "search: sqlite wal mode"),
-      V("cmd: false", "cmd: cat does-not-exist.txt"),
-      V("fail: boom", "fail: rate limited"),
-      V("after the failure", "still there?"),
-    ],
-    name: V("Basics thread", "Kitchen sink"),
-    approvals: [V("esc: touch ../outside-a.txt", "esc: mkdir -p ../outside-b"), V("esc: rm -rf ../nothing-here", "esc: touch ../declined.txt")],
-    interrupt: [V("slow: 40", "slow: 30"), V("resume after interrupt", "ok continue")],
-    goal: [V("goal: ship the thread store", "goal: write the migration guide"), "goaldone"],
-    archived: [V("to be archived", "archive me")],
-    fork: [V("in the fork", "fork continues")],
-    resume: [V("back again", "one more")],
-    patchPath: V("notes.md", "docs/plan.md"),
-    search: V("hello", "morning"),
-  };
-}
-
-async function runScenario(variant: "a" | "b"): Promise<Run> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), `spool-corpus-${variant}-`));
-  dirs.push(root);
-  const home = path.join(root, "work", "home");
-  const ws = path.join(root, "work", "ws");
-  fs.mkdirSync(home, { recursive: true });
-  fs.mkdirSync(ws, { recursive: true });
-  fs.writeFileSync(
-    path.join(home, "config.toml"),
-    `model = "mock-model"\nmodel_provider = "mock"\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.url}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\nsupports_websockets = false\n`,
-  );
-  const T = texts(variant);
-  const run: Run = { home, ws, threads: {}, reads: {}, finalReads: {}, transcripts: {} };
-  let client!: RpcClient;
-  const open = async (name: string) => {
-    client = startSpool(home, { cwd: ws, env: { SPOOL_HOME: home, SPOOL_LOG: "error" } });
-    await client.initialize(`corpus-${name}`);
-  };
-  const close = async (name: string) => {
-    await client.close();
-    run.transcripts[name] = client.lines;
-  };
-  const turn = async (tid: string, text: string, o: { approve?: "accept" | "decline"; interruptAfterMs?: number } = {}) => {
-    client.approve = o.approve ?? "accept";
-    const t = await client.request("turn/start", { threadId: tid, input: [{ type: "text", text }] });
-    if (o.interruptAfterMs) {
-      await sleep(o.interruptAfterMs);
-      await client.request("turn/interrupt", { threadId: tid, turnId: t.turn.id });
-    }
-    const done = await client.waitFor((n) => n.method === "turn/completed" && n.params.turn.id === t.turn.id, 90_000);
-    return done.params.turn;
-  };
-  const golden = async (tag: string, tid: string) => {
-    run.reads[tag] = await client.request("thread/read", { threadId: tid, includeTurns: true });
-    run.threads[tag] = tid;
-  };
-
-  // session 1
-  await open("s1-basics");
-  let s = await client.request("thread/start", { cwd: ws });
-  const t1 = s.thread.id;
-  for (const text of T.basics) await turn(t1, text);
-  await client.request("thread/name/set", { threadId: t1, name: T.name });
-  await golden("basics", t1);
-
-  s = await client.request("thread/start", { cwd: ws });
-  const t2 = s.thread.id;
-  await turn(t2, T.approvals[0], { approve: "accept" });
-  await turn(t2, T.approvals[1], { approve: "decline" });
-  await golden("approvals", t2);
-
-  s = await client.request("thread/start", { cwd: ws });
-  const t3 = s.thread.id;
-  await turn(t3, T.interrupt[0], { interruptAfterMs: 1200 });
-  await turn(t3, T.interrupt[1]);
-  await golden("interrupt", t3);
-
-  s = await client.request("thread/start", { cwd: ws });
-  const t4 = s.thread.id;
-  await turn(t4, T.goal[0]);
-  await turn(t4, T.goal[1]);
-  await client.request("thread/goal/get", { threadId: t4 }).catch((e) => ({ error: e.message }));
-  await golden("goal", t4);
-
-  s = await client.request("thread/start", { cwd: ws });
-  const t5 = s.thread.id;
-  await turn(t5, T.archived[0]);
-  await golden("archived", t5);
-  await client.request("thread/archive", { threadId: t5 });
-
-  const f = await client.request("thread/fork", { threadId: t1 });
-  const t6 = f.thread.id;
-  await turn(t6, T.fork[0]);
-  await golden("fork", t6);
-
-  for (const params of [{}, { sortKey: "updated_at", sortDirection: "asc" }, { archived: true }, { limit: 2 }, { searchTerm: T.search }]) await client.request("thread/list", params);
-  const loaded = await client.request("thread/loaded/list", {});
-  assert.deepEqual(loaded.data, [t1, t2, t3, t4, t6].sort(), "thread/loaded/list: every thread this session loaded but the archived one");
-  await close("s1-basics");
-
-  // session 2: cold resume in a new process, one more turn
-  await open("s2-resume");
-  const r = await client.request("thread/resume", { threadId: t1 });
-  run.reads["basics.resume"] = r;
-  await turn(t1, T.resume[0]);
-  await golden("basics-after-resume", t1);
-  await close("s2-resume");
-
-  // session 3: the final state, cold
-  await open("s3-final");
-  for (const [tag, id] of Object.entries(run.threads)) {
-    if (tag === "basics") continue;
-    run.finalReads[tag] = await client.request("thread/read", { threadId: id, includeTurns: true });
-  }
-  await close("s3-final");
-  return run;
+/** The scenario in a fresh home laid out like the corpus's (`<root>/work/{home,ws}`). */
+function runScenario(variant: "a" | "b"): Promise<CorpusRun> {
+  const { home, ws } = makeMockHome(mock.url, { prefix: `spool-corpus-${variant}-`, dirs, under: "work" });
+  return runCorpusScenario(home, ws, { variant });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -236,7 +106,7 @@ function liveShapes(lines: TranscriptLine[], cwd: string, threadId: string): Tur
 }
 
 /** Codex's shapes with variant b's texts in place of variant a's (the same scripts in the same order). */
-function substitute<T>(shapes: T, from: ReturnType<typeof texts>, to: ReturnType<typeof texts>): T {
+function substitute<T>(shapes: T, from: ReturnType<typeof corpusTexts>, to: ReturnType<typeof corpusTexts>): T {
   let s = JSON.stringify(shapes);
   const pairs: Array<[string, string]> = [];
   const keys = ["basics", "approvals", "interrupt", "goal", "archived", "fork", "resume"] as const;
@@ -252,7 +122,7 @@ const GOLDEN_TAGS = ["basics", "approvals", "interrupt", "goal", "archived", "fo
 function expectedReadShapes(variant: "a" | "b"): Record<string, TurnShape[]> {
   const out: Record<string, TurnShape[]> = {};
   for (const tag of GOLDEN_TAGS) out[tag] = turnShapes(readJson(path.join(CORPUS, "golden", `${tag}.read.json`)).thread, CODEX_WS, { withCommands: false });
-  return variant === "a" ? out : substitute(out, texts("a"), texts("b"));
+  return variant === "a" ? out : substitute(out, corpusTexts("a"), corpusTexts("b"));
 }
 
 /** Codex's live shapes, from its transcripts, by tag (approvals, basics… as the driver made them). */
@@ -264,7 +134,7 @@ function expectedLiveShapes(variant: "a" | "b"): Record<string, TurnShape[]> {
   const out: Record<string, TurnShape[]> = {};
   for (const tag of ["basics", "approvals", "interrupt", "goal", "archived", "fork"]) out[tag] = liveShapes(s1, CODEX_WS, threads[tag].id);
   out.resume = liveShapes(s2, CODEX_WS, threads.basics.id);
-  return variant === "a" ? out : substitute(out, texts("a"), texts("b"));
+  return variant === "a" ? out : substitute(out, corpusTexts("a"), corpusTexts("b"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,6 +211,8 @@ for (const variant of ["a", "b"] as const) {
     const run = await runScenario(variant);
     const expectedRead = expectedReadShapes(variant);
     const expectedLive = expectedLiveShapes(variant);
+    const th = run.threads;
+    assert.deepEqual(run.loaded, [th.basics, th.approvals, th.interrupt, th.goal, th.fork].sort(), "thread/loaded/list: every thread session 1 loaded but the archived one");
 
     // read back by Spool during the scenario
     for (const tag of GOLDEN_TAGS) {
@@ -349,8 +221,8 @@ for (const variant of ["a", "b"] as const) {
       assert.equal(thread.status.type, "idle", `${tag}: a loaded thread reads idle`);
       assert.equal(thread.historyMode, "legacy");
     }
-    assert.equal(run.reads.basics.thread.name, texts(variant).name);
-    assert.equal(run.reads.fork.thread.name, texts(variant).name, "a fork keeps the source's name");
+    assert.equal(run.reads.basics.thread.name, corpusTexts(variant).name);
+    assert.equal(run.reads.fork.thread.name, corpusTexts(variant).name, "a fork keeps the source's name");
     assert.equal(run.reads.fork.thread.forkedFromId, run.threads.basics);
     assert.equal(run.reads["basics.resume"].thread.status.type, "idle");
     assert.deepEqual(turnShapes(run.reads["basics.resume"].thread, run.ws, { withCommands: true }), expectedRead.basics, "resume answers the rebuilt turns");
