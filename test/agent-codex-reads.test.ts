@@ -6,7 +6,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { AgentSession } from "../src/agent/turn.js";
 import { resolveAgentConfig } from "../src/agent/config.js";
@@ -18,6 +17,8 @@ import { LiveThread } from "../src/live/live-thread.js";
 import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
 import { startCodex } from "./helpers/codex.js";
 import { startSpool } from "./helpers/spool.js";
+import { makeMockHome } from "./helpers/mock-home.js";
+import { ENGINE_BASICS } from "./helpers/corpus-scenario.js";
 
 let mock: MockResponses;
 const dirs: string[] = [];
@@ -30,16 +31,7 @@ after(async () => {
 });
 
 test("Codex and Spool read a thread the turn engine wrote with the same turns and items", { timeout: 120_000 }, async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "spool-agent-reads-"));
-  dirs.push(root);
-  const home = path.join(root, "home");
-  const ws = path.join(root, "ws");
-  fs.mkdirSync(home);
-  fs.mkdirSync(ws);
-  fs.writeFileSync(
-    path.join(home, "config.toml"),
-    `model = "mock-model"\nmodel_provider = "mock"\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.url}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
+  const { root, home, ws } = makeMockHome(mock.url, { prefix: "spool-agent-reads-", dirs });
   const store = await LocalThreadStore.open({ home });
   const threadId = uuidv7();
   const live = await LiveThread.create(store, { threadId, source: "vscode", originator: "spool-agent-test", cliVersion: "0.169.0", cwd: ws, modelProvider: "mock", baseInstructions: "You are a test agent." });
@@ -54,16 +46,14 @@ test("Codex and Spool read a thread the turn engine wrote with the same turns an
     requestApproval: async () => decision,
   });
   const statuses: string[] = [];
-  for (const text of ["hello there", "cmd: echo hi > out.txt && cat out.txt", "think: a plan", "patch: notes.md hello world", "search: codex threads", "cmd: false", "fail: boom", "after the failure"])
-    statuses.push((await session.startTurn([{ type: "text", text }]).done).status);
+  for (const text of ENGINE_BASICS.texts) statuses.push((await session.startTurn([{ type: "text", text }]).done).status);
   const slow = session.startTurn([{ type: "text", text: "slow: 40" }]);
   await new Promise((r) => setTimeout(r, 700));
   statuses.push((await slow.interrupt()).status);
   statuses.push((await session.startTurn([{ type: "text", text: "esc: touch ../outside-a.txt" }]).done).status);
   decision = "decline";
   statuses.push((await session.startTurn([{ type: "text", text: "esc: rm -rf ../nothing-here" }]).done).status);
-  const expected = ["completed", "completed", "completed", "completed", "completed", "completed", "failed", "completed", "interrupted", "completed", "completed"];
-  assert.deepEqual(statuses, expected);
+  assert.deepEqual(statuses, ENGINE_BASICS.statuses);
   await live.shutdown();
   await store.close();
 
@@ -81,22 +71,10 @@ test("Codex and Spool read a thread the turn engine wrote with the same turns an
     assert.equal(c.model, "mock-model");
     type T = { status: string; items: Array<{ type: string; text?: string; status?: string; changes?: Array<{ path: string }> }>; error: { message: string } | null };
     const turns = c.turns as T[];
-    assert.deepEqual(turns.map((t) => t.status), expected);
+    assert.deepEqual(turns.map((t) => t.status), ENGINE_BASICS.statuses);
     assert.deepEqual(
       turns.map((t) => t.items.map((i) => i.type).join("+")),
-      [
-        "userMessage+agentMessage",
-        "userMessage+agentMessage",
-        "userMessage+reasoning+agentMessage",
-        "userMessage+fileChange+agentMessage",
-        "userMessage+webSearch+agentMessage",
-        "userMessage+agentMessage",
-        "userMessage",
-        "userMessage+agentMessage",
-        "userMessage",
-        "userMessage+agentMessage",
-        "userMessage+agentMessage",
-      ],
+      ENGINE_BASICS.itemTypes,
     );
     assert.equal(turns[0].items[1].text, "Echo: hello there");
     assert.deepEqual(turns[3].items[1].changes!.map((x) => x.path), [path.join(ws, "notes.md")]);

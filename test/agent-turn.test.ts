@@ -22,6 +22,7 @@ import type { SpoolConfig } from "../src/config/config.js";
 import type { Turn } from "../src/protocol/v2.js";
 import { startMockResponses, type MockResponses, type MockScriptContext } from "./helpers/mock-responses.js";
 import { validateNotification, validateServerRequest } from "./helpers/schema.js";
+import { ENGINE_BASICS } from "./helpers/corpus-scenario.js";
 
 let mock: MockResponses;
 const scripts = new Map<string, (ctx: MockScriptContext) => boolean | Promise<boolean>>();
@@ -516,7 +517,7 @@ test("a broken stream is re-sent (stream_max_retries) with an error notification
 test("round trip: the rollout a session writes reads back through Spool's reducer with Codex's shapes", async () => {
   const h = harness();
   const turns: Array<{ result: TurnResult; notes: TurnNotification[] }> = [];
-  const texts = ["hello there", "cmd: echo hi > out.txt && cat out.txt", "think: a plan", "patch: notes.md hello world", "search: codex threads", "cmd: false", "fail: boom", "after the failure"];
+  const texts = ENGINE_BASICS.texts;
   for (const t of texts) turns.push(await h.turn(t));
   const n0 = h.notes.length;
   const slow = h.session.startTurn([{ type: "text", text: "slow: 40" }]);
@@ -530,22 +531,10 @@ test("round trip: the rollout a session writes reads back through Spool's reduce
   // legacy mode (how Spool writes threads, and how Codex reads them): Codex's classic replay
   const legacy = reduce(h.session.threadId, h.items);
   assert.deepEqual(legacy.map((t) => t.id), turns.map((t) => t.result.turnId));
-  assert.deepEqual(legacy.map((t) => t.status), ["completed", "completed", "completed", "completed", "completed", "completed", "failed", "completed", "interrupted", "completed", "completed"]);
+  assert.deepEqual(legacy.map((t) => t.status), ENGINE_BASICS.statuses);
   assert.deepEqual(
     legacy.map((t) => t.items.map((i) => i.type).join("+")),
-    [
-      "userMessage+agentMessage",
-      "userMessage+agentMessage",
-      "userMessage+reasoning+agentMessage",
-      "userMessage+fileChange+agentMessage",
-      "userMessage+webSearch+agentMessage",
-      "userMessage+agentMessage",
-      "userMessage",
-      "userMessage+agentMessage",
-      "userMessage",
-      "userMessage+agentMessage",
-      "userMessage+agentMessage",
-    ],
+    ENGINE_BASICS.itemTypes,
   );
   assert.deepEqual(legacy[6].error, { message: '{"error":{"message":"mock refused: boom","type":"invalid_request_error"}}', codexErrorInfo: "other", additionalDetails: null, misalignment: null });
   assert.deepEqual(legacy.map((t) => t.rootTurnId), legacy.map((t) => t.id));

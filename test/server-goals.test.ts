@@ -19,10 +19,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { startMockResponses, type MockResponses, type MockResponsesOptions } from "./helpers/mock-responses.js";
 import { startSpool } from "./helpers/spool.js";
+import { makeMockHome, type MockHome } from "./helpers/mock-home.js";
 import { corpusFixtureDir } from "./helpers/paths.js";
 import type { RpcClient, TranscriptLine } from "./helpers/rpc-client.js";
 import { validateNotification, validateResponse } from "./helpers/schema.js";
@@ -58,18 +58,8 @@ async function mockServer(opts: MockResponsesOptions = {}): Promise<MockResponse
   return m;
 }
 
-function makeHome(mock: MockResponses, extra = ""): { home: string; ws: string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "spool-goals-"));
-  dirs.push(root);
-  const home = path.join(root, "home");
-  const ws = path.join(root, "ws");
-  fs.mkdirSync(home, { recursive: true });
-  fs.mkdirSync(ws, { recursive: true });
-  fs.writeFileSync(
-    path.join(home, "config.toml"),
-    `model = "mock-model"\nmodel_provider = "mock"\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n${extra}\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.url}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
-  return { home, ws };
+function makeHome(mock: MockResponses, extra = ""): MockHome {
+  return makeMockHome(mock.url, { prefix: "spool-goals-", dirs, extra });
 }
 
 async function open(home: string, name = "goals-test"): Promise<RpcClient> {

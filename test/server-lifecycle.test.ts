@@ -7,10 +7,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
 import { startSpool } from "./helpers/spool.js";
+import { makeMockHome, type MockHome } from "./helpers/mock-home.js";
 import { startCodex } from "./helpers/codex.js";
 import type { RpcClient } from "./helpers/rpc-client.js";
 import { validateNotification, validateResponse, validateServerRequest } from "./helpers/schema.js";
@@ -31,18 +31,8 @@ after(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function makeHome(approval = "on-request"): { home: string; ws: string; root: string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "spool-life-"));
-  dirs.push(root);
-  const home = path.join(root, "home");
-  const ws = path.join(root, "ws");
-  fs.mkdirSync(home);
-  fs.mkdirSync(ws);
-  fs.writeFileSync(
-    path.join(home, "config.toml"),
-    `model = "mock-model"\nmodel_provider = "mock"\napproval_policy = "${approval}"\nsandbox_mode = "workspace-write"\n\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.url}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\nsupports_websockets = false\n`,
-  );
-  return { home, ws, root };
+function makeHome(approval = "on-request"): MockHome {
+  return makeMockHome(mock.url, { prefix: "spool-life-", dirs, approval });
 }
 
 type Outcome = { ok: unknown } | { error: { code: number; message: string } };

@@ -6,10 +6,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
 import { startSpoolWs, WsRpcClient, type SpoolWsServer } from "./helpers/ws-client.js";
+import { makeMockHome } from "./helpers/mock-home.js";
 import type { Notification } from "./helpers/rpc-client.js";
 import { validateNotification, validateServerRequest } from "./helpers/schema.js";
 import { AppServer } from "../src/server/app.js";
@@ -30,19 +30,7 @@ after(async () => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function makeHome(): { home: string; ws: string; root: string } {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "spool-ws-"));
-  dirs.push(root);
-  const home = path.join(root, "home");
-  const ws = path.join(root, "ws");
-  fs.mkdirSync(home);
-  fs.mkdirSync(ws);
-  fs.writeFileSync(
-    path.join(home, "config.toml"),
-    `model = "mock-model"\nmodel_provider = "mock"\napproval_policy = "on-request"\nsandbox_mode = "workspace-write"\n\n[model_providers.mock]\nname = "Mock"\nbase_url = "${mock.url}"\nwire_api = "responses"\nrequest_max_retries = 0\nstream_max_retries = 0\n`,
-  );
-  return { home, ws, root };
-}
+const makeHome = () => makeMockHome(mock.url, { prefix: "spool-ws-", dirs });
 
 async function server(env: Record<string, string> = {}) {
   const h = makeHome();

@@ -18,6 +18,7 @@ import { LocalThreadStore } from "../src/store/local/local-store.js";
 import type { RolloutItem } from "../src/store/types.js";
 import { startCodex } from "./helpers/codex.js";
 import { startSpool } from "./helpers/spool.js";
+import { mockConfigToml } from "./helpers/mock-home.js";
 import { corpusFixtureDir } from "./helpers/paths.js";
 
 const homes: string[] = [];
@@ -26,18 +27,8 @@ after(() => {
 });
 
 const CWD = "/tmp/spool-codex-reads/ws";
-const CONFIG = `model = "mock-model"
-model_provider = "mock"
-approval_policy = "on-request"
-sandbox_mode = "workspace-write"
-
-[model_providers.mock]
-name = "Mock"
-base_url = "http://127.0.0.1:9/v1"
-wire_api = "responses"
-request_max_retries = 0
-stream_max_retries = 0
-`;
+// nothing here calls the model: the provider points at a closed port
+const CONFIG = mockConfigToml("http://127.0.0.1:9/v1");
 
 const ev = (payload: RolloutItem["payload"]): RolloutItem => ({ type: "event_msg", payload });
 const ri = (payload: RolloutItem["payload"]): RolloutItem => ({ type: "response_item", payload });
