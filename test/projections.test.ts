@@ -1,6 +1,7 @@
 // Projections (src/projections): the tables a projector writes from a rollout equal what the
-// history reducer answers from a full replay, on every corpus, legacy and probe thread and on
-// random event streams; pages served from them equal Codex's goldens; incremental projection
+// history reducer answers from a full replay, on every corpus, legacy and probe thread (and on
+// the legacy ones marked as Spool's, which also show command items) and on random event
+// streams; pages served from them equal Codex's goldens; incremental projection
 // (random chunks, torn tails, restarts) equals a rebuild; lifecycle events agree with the turn
 // rows; the outbox reads and follows without gaps or duplicates.
 import { test, after } from "node:test";
@@ -48,12 +49,14 @@ test("every corpus, legacy and probe thread: projection rows equal a full replay
   assert.ok(checks > 1000);
 });
 
-test("random event streams (both history modes): projection equals the history reducer, in any batch size", async () => {
+test("random event streams (both history modes, and legacy threads marked as Spool's): projection equals the history reducer, in any batch size", async () => {
   const dir = fs.mkdtempSync(path.join(tmp, "fuzz-"));
   let n = 0;
-  for (let seed = 1; seed <= 120; seed++) {
-    const mode = seed % 2 ? "legacy" : "paginated";
-    const { threadId, text } = randomRollout(seed, mode, 40 + (seed % 5) * 30);
+  for (let seed = 1; seed <= 180; seed++) {
+    // seeds past 120: legacy threads with Spool's mark (their command items shown too)
+    const marked = seed > 120;
+    const mode = marked || seed % 2 ? "legacy" : "paginated";
+    const { threadId, text } = randomRollout(seed, mode, 40 + (seed % 5) * 30, { spoolItems: marked });
     const file = path.join(dir, `rollout-2026-01-01T00-00-00-${threadId}.jsonl`);
     fs.writeFileSync(file, text);
     // the reducer fed line by line (no loader, no triage), like history-goldens does
@@ -66,11 +69,11 @@ test("random event streams (both history modes): projection equals the history r
     const pj = projector(dir, new Map(), { batchBytes: batch });
     await pj.syncThread(threadId, file);
     if (seed % 10 === 0) {
-      assertEqualsReplay(h, pj, threadId, `seed ${seed} (${mode})`);
+      assertEqualsReplay(h, pj, threadId, `seed ${seed} (${mode}${marked ? ", marked" : ""})`);
     } else {
       // the cheaper whole-history comparison for most seeds
       const got = JSON.parse(pj.listTurnsJson(threadId, { limit: 100, itemsView: "full", sortDirection: "asc" }, { threadActive: true, maxBytes: Infinity })).data;
-      assert.equal(JSON.stringify(got), JSON.stringify(h.turns().slice(0, 100).map((t) => ({ ...t, itemsView: "full" }))), `seed ${seed} (${mode}) turns`);
+      assert.equal(JSON.stringify(got), JSON.stringify(h.turns().slice(0, 100).map((t) => ({ ...t, itemsView: "full" }))), `seed ${seed} (${mode}${marked ? ", marked" : ""}) turns`);
       if (mode === "paginated") {
         const rows = pj.db.prepare("SELECT turn_id, rollout_ordinal, item_json FROM items WHERE thread_id = ? ORDER BY seq").all(threadId);
         assert.deepEqual(rows, h.itemEntries().map((e) => ({ turn_id: e.turnId, rollout_ordinal: e.ordinal, item_json: JSON.stringify(e.item) })), `seed ${seed} items`);
@@ -84,7 +87,7 @@ test("random event streams (both history modes): projection equals the history r
     once.close();
     n++;
   }
-  assert.equal(n, 120);
+  assert.equal(n, 180);
 });
 
 test("turns/list and items/list goldens (corpus and legacy homes) answered from the projections", async () => {

@@ -2,7 +2,10 @@
 // The reducer filters with these, and the loader's triage (prefilter.ts) uses the same sets to
 // skip lines before parsing them, so the two cannot disagree.
 import type { JsonObject, RolloutLine } from "../rollout/line.js";
-import { isObj } from "./codex-json.js";
+import type { ThreadItem } from "../protocol/v2.js";
+import { SPOOL_ITEMS_FIELD } from "../rollout/writer-format.js";
+import { asNum, asStr, isObj } from "./codex-json.js";
+import { coreItemToThreadItem } from "./items.js";
 import { memoryCitationReadable } from "./items-messages.js";
 
 /** Response item kinds Codex's rollout policy persists (they count towards legacy line indexes). */
@@ -125,4 +128,47 @@ function legacyEventCounts(p: JsonObject): boolean {
     default:
       return true;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spool's extension of legacy history (see src/rollout/writer-format.ts)
+//
+// A legacy thread whose own session_meta carries Spool's mark (`spool_items`) also shows the
+// items of its `item_completed` events of these kinds, which Codex's replay drops: each is
+// upserted by id into the turn its `turn_id` names (like a plan item), and nothing Codex counts
+// sees it: the line does not advance the implicit-turn index, and the item is left out of item
+// counts (`item-N` after a rollback, whether a turn is kept or empty) and is never the reasoning
+// item the next reasoning event extends. So such a thread reads as Codex reads it plus those items.
+// An item of Codex's replay never gives way to one of these; one of these with the id of an item
+// Codex's replay then builds gives way to it (it is removed, and Codex's item is placed as Codex
+// places it).
+
+/** Core item kinds a marked legacy thread also shows. */
+export const SPOOL_LEGACY_ITEMS = new Set(["CommandExecution"]);
+
+/** Whether a thread's own session_meta payload carries Spool's mark. */
+export function spoolItemsMarked(meta: JsonObject): boolean {
+  const v = meta[SPOOL_ITEMS_FIELD];
+  return typeof v === "number" && v >= 1;
+}
+
+/**
+ * In legacy history, whether an item (of this v2 kind) comes from Spool's extension: Codex's
+ * replay builds no commandExecution items, so those are exactly the extension's.
+ */
+export function isSpoolLegacyKind(kind: string): boolean {
+  return kind === "commandExecution";
+}
+export const isSpoolLegacyItem = (item: ThreadItem): boolean => isSpoolLegacyKind(item.type);
+
+/** The item a marked legacy thread shows for this line (besides Codex's), and the turn it goes to. */
+export function spoolLegacyItem(line: RolloutLine): { turnId: string; item: ThreadItem } | null {
+  if (line.type !== "event_msg") return null;
+  const p = line.payload;
+  if (p.type !== "item_completed") return null;
+  const raw = p.item;
+  const turnId = asStr(p.turn_id);
+  if (!isObj(raw) || turnId === null || typeof raw.type !== "string" || !SPOOL_LEGACY_ITEMS.has(raw.type)) return null;
+  const item = coreItemToThreadItem(raw, asNum(p.started_at_ms), asNum(p.completed_at_ms));
+  return item ? { turnId, item } : null;
 }

@@ -7,21 +7,36 @@
 // `item_completed`s, hook-prompt response items), ids `item-N` for items without a call id, and
 // `thread_rolled_back`. Events the policy drops (`error`, `exec_command_*`, begin events,
 // `item_completed` for other kinds, ...) change nothing, not even the line index.
+//
+// Spool's extension: in a thread whose own session_meta carries Spool's mark, the
+// `item_completed` lines of command executions also give items, without changing anything Codex
+// counts (codex-lines.ts says how; `spoolItems` holds the mark).
 import { randomUUID } from "node:crypto";
 import type { Json, JsonObject, RolloutLine } from "../rollout/line.js";
 import type { ThreadItem, Turn } from "../protocol/v2.js";
 import { asNum, asStr, isObj } from "./codex-json.js";
-import { legacyLineCounts } from "./codex-lines.js";
+import { isSpoolLegacyItem, legacyLineCounts, spoolLegacyItem } from "./codex-lines.js";
 import { coreItemToThreadItem, simpleItem } from "./items.js";
 import { legacyPatchApplyEnd } from "./items-commands.js";
 import { enteredReviewText, exitedReviewText, legacyAgentMessage, legacyUserMessage, parseHookPrompt, reasoningItem } from "./items-messages.js";
 import { legacyImageGenerationEnd, legacyMcpToolCallEnd, legacyWebSearchEnd } from "./items-tools.js";
 import { turnErrorFrom } from "./turn-error.js";
-import { newTurn, turnView, type HistoryContext, type TurnRec } from "./turn-records.js";
+import { newTurn, turnView, type HistoryContext, type ItemRec, type TurnRec } from "./turn-records.js";
+
+/** Whether the turn has items Codex's replay builds (Spool's extension items do not count). */
+function hasCodexItems(t: TurnRec): boolean {
+  return t.items.some((r) => !isSpoolLegacyItem(r.item));
+}
 
 /** Codex keeps an unfinished turn only if it has items, was opened explicitly or saw compaction. */
 function keepTurn(t: TurnRec): boolean {
-  return t.items.length > 0 || t.explicit || t.sawCompaction;
+  return t.explicit || t.sawCompaction || hasCodexItems(t);
+}
+
+/** The turn's last item of Codex's replay. */
+function lastCodexItem(t: TurnRec): ItemRec | undefined {
+  for (let i = t.items.length - 1; i >= 0; i--) if (!isSpoolLegacyItem(t.items[i].item)) return t.items[i];
+  return undefined;
 }
 
 export class LegacyReplay {
@@ -36,12 +51,19 @@ export class LegacyReplay {
   lineIndex = 0;
   /** N of the next `item-N` id */
   nextItem = 1;
+  /** Spool's mark on the thread's own session_meta (null until that line was seen) */
+  spoolItems: boolean | null = null;
 
   constructor(private readonly ctx: HistoryContext) {}
 
   /** Feeds a line; lines Codex's replay would not keep change nothing. */
   feed(line: RolloutLine, ordinal: number): void {
-    if (!legacyLineCounts(line)) return;
+    if (!legacyLineCounts(line)) {
+      if (this.spoolItems !== true) return;
+      const extra = spoolLegacyItem(line);
+      if (extra) this.upsertInTurnId(extra.turnId, extra.item, ordinal);
+      return;
+    }
     const index = this.lineIndex++;
     this.line(line, index, ordinal);
   }
@@ -95,7 +117,7 @@ export class LegacyReplay {
     switch (p.type) {
       case "user_message": {
         const c = this.cur;
-        if (c && !c.explicit && !(c.sawCompaction && c.items.length === 0)) this.finishCurrent();
+        if (c && !c.explicit && !(c.sawCompaction && !hasCodexItems(c))) this.finishCurrent();
         const t = this.ensureTurn(index, ordinal);
         this.pushItem(t, legacyUserMessage(this.itemId(), p), ordinal);
         return;
@@ -112,7 +134,7 @@ export class LegacyReplay {
         if (!text) return;
         const raw = p.type === "agent_reasoning_raw_content";
         const t = this.ensureTurn(index, ordinal);
-        const last = t.items[t.items.length - 1];
+        const last = lastCodexItem(t);
         if (last && last.item.type === "reasoning") {
           // consecutive reasoning events extend the same item
           const r = last.item;
@@ -197,7 +219,7 @@ export class LegacyReplay {
           this.rebuildOrdinals();
         }
         let count = 0;
-        for (const t of this.done) count += t.items.length;
+        for (const t of this.done) for (const r of t.items) if (!isSpoolLegacyItem(r.item)) count++;
         this.nextItem = count + 1;
         this.ctx.dirty();
         return;
@@ -272,7 +294,10 @@ export class LegacyReplay {
     this.ctx.dirty(t);
   }
 
-  /** An item whose id the turn already has replaces that one in place, keeping its ordinal. */
+  /**
+   * An item whose id the turn already has replaces that one in place, keeping its ordinal; but
+   * Spool's extension items never replace Codex's, and give way to them (codex-lines.ts).
+   */
   private upsertItem(t: TurnRec, item: ThreadItem, ordinal: number): void {
     if (!t.itemIndex) {
       t.itemIndex = new Map();
@@ -282,9 +307,18 @@ export class LegacyReplay {
     }
     const at = t.itemIndex.get(item.id);
     if (at !== undefined) {
-      t.items[at] = { item, ordinal: t.items[at].ordinal, turnId: t.id };
+      const extra = isSpoolLegacyItem(item);
+      const wasExtra = isSpoolLegacyItem(t.items[at].item);
+      if (extra === wasExtra) {
+        t.items[at] = { item, ordinal: t.items[at].ordinal, turnId: t.id };
+        this.ctx.dirty(t);
+        return;
+      }
+      if (extra) return;
+      // Codex's replay has no item with this id here: it appends its item
+      t.items.splice(at, 1);
+      t.itemIndex = null;
       this.ctx.dirty(t);
-      return;
     }
     this.pushItem(t, item, ordinal);
   }

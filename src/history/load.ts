@@ -129,7 +129,7 @@ function feedRaw(ctx: Ctx, buf: Buffer, start: number, end: number): void {
   let line: Buffer | null = null;
   const find = (s: string) => (line ??= buf.subarray(start, end)).indexOf(s);
   const at = (i: number, s: string) => i >= 0 && start + i + s.length <= end && buf.toString("latin1", start + i, start + i + s.length) === s;
-  const t = triage(head, ctx.mode, find, at);
+  const t = triage(head, ctx.mode, find, at, ctx.reducer.showsSpoolItems());
   if (t === Triage.Skip) return;
   if (t === Triage.Count) {
     ctx.reducer.countSkipped(1);

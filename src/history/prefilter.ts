@@ -2,7 +2,7 @@
 // items, token records, world state, turn contexts) cannot change turns. Codex writes every line
 // as `{"timestamp":…,["ordinal":N,]"type":…,"payload":{"type":…` so the kinds sit in the first
 // bytes; anything that does not look like that is parsed normally.
-import { LEGACY_EVENTS, PAGINATED_EVENTS, PERSISTED_RESPONSE_ITEMS } from "./codex-lines.js";
+import { LEGACY_EVENTS, PAGINATED_EVENTS, PERSISTED_RESPONSE_ITEMS, SPOOL_LEGACY_ITEMS } from "./codex-lines.js";
 import type { HistoryMode } from "./reducer.js";
 
 export const enum Triage {
@@ -22,9 +22,10 @@ const SANDBOX = '"sandbox_policy":';
 /**
  * `head` is the start of the line (a few hundred chars, latin1 is fine); `find(s)` gives the
  * offset of `s` in the whole line or -1 (asked only when the head cannot tell), and `at(i, s)`
- * whether the line has `s` at offset `i`.
+ * whether the line has `s` at offset `i`. `spoolItems`: the legacy replay also reads Spool's
+ * extension lines (the thread is marked, see codex-lines.ts; the reducer's `showsSpoolItems()`).
  */
-export function triage(head: string, mode: HistoryMode, find: (s: string) => number, at: (i: number, s: string) => boolean): Triage {
+export function triage(head: string, mode: HistoryMode, find: (s: string) => number, at: (i: number, s: string) => boolean, spoolItems: boolean): Triage {
   const m = HEAD.exec(head);
   if (!m) return Triage.Parse;
   const type = m[1];
@@ -46,7 +47,8 @@ export function triage(head: string, mode: HistoryMode, find: (s: string) => num
       if (inner === "item_completed") {
         const it = ITEM_TYPE.exec(head);
         if (!it) return Triage.Parse;
-        return it[1] === "Plan" || it[1] === "Sleep" ? Triage.Parse : Triage.Skip;
+        if (it[1] === "Plan" || it[1] === "Sleep") return Triage.Parse;
+        return spoolItems && SPOOL_LEGACY_ITEMS.has(it[1]) ? Triage.Parse : Triage.Skip;
       }
       return LEGACY_EVENTS.has(inner) ? Triage.Parse : Triage.Skip;
     }

@@ -11,11 +11,15 @@
 // Both are kept, because a fork's stream can switch modes when its own `session_meta` shows up
 // (and a snapshot carries both). Which lines each reads is in codex-lines.ts.
 //
+// A legacy thread Spool wrote (its own session_meta carries Spool's mark, `spool_items`) also
+// shows its command executions, which Codex's legacy replay drops (codex-lines.ts, legacy-replay.ts).
+//
 // `turns()` materializes lazily and reuses unchanged turn objects, so calling it after every
 // `feed` costs O(turns) shallow work, never a deep copy. Items are replaced, never mutated.
 import type { JsonObject, RolloutLine } from "../rollout/line.js";
 import type { ThreadItem, Turn } from "../protocol/v2.js";
 import { asStr } from "./codex-json.js";
+import { spoolItemsMarked } from "./codex-lines.js";
 import { LegacyReplay } from "./legacy-replay.js";
 import { PaginatedProjection } from "./paginated-projection.js";
 import { readSnapshot, restoreSnapshot, writeSnapshot } from "./snapshot.js";
@@ -77,6 +81,14 @@ export class ThreadHistoryReducer {
     if (this.mode === "legacy") this.legacy.lineIndex += n;
   }
 
+  /**
+   * Whether the legacy replay also reads Spool's extension lines (the thread's own session_meta,
+   * seen so far, carries Spool's mark): fast loaders must not skip those (prefilter.ts).
+   */
+  showsSpoolItems(): boolean {
+    return this.mode === "legacy" && this.legacy.spoolItems === true;
+  }
+
   /** Materialized turns (itemsView "full"). Unchanged turns are the same objects as last time. */
   turns(): Turn[] {
     this.cache ??= this.mode === "paginated" ? this.paginated.turns() : this.legacy.turns();
@@ -104,10 +116,12 @@ export class ThreadHistoryReducer {
   private onSessionMeta(p: JsonObject): void {
     const id = asStr(p.id);
     if (this.threadId === null && id) this.threadId = id;
+    const own = id === null || id === this.threadId;
+    // Spool's mark counts on the thread's own first session_meta only (not on a fork parent's)
+    if (own && this.legacy.spoolItems === null) this.legacy.spoolItems = spoolItemsMarked(p);
     if (this.modeKnown) return;
     // A fork's stream starts with its parent's lines: until the thread's own session_meta shows
     // up, go by the first one seen (forks keep their parent's history mode).
-    const own = id === null || id === this.threadId;
     if (own || !this.sawMeta) this.mode = p.history_mode === "paginated" ? "paginated" : "legacy";
     this.sawMeta = true;
     if (own) this.modeKnown = true;

@@ -18,6 +18,8 @@ interface SnapshotV1 {
   // legacy replay
   lineIndex: number;
   nextItem: number;
+  /** Spool's mark (absent in snapshots older than it: null) */
+  spoolItems?: boolean | null;
   done: SnapTurn[];
   cur: SnapTurn | null;
   // paginated projection
@@ -83,6 +85,7 @@ export function writeSnapshot(head: SnapshotHead, ctx: HistoryContext, legacy: L
     sawMeta: head.sawMeta,
     lineIndex: legacy.lineIndex,
     nextItem: legacy.nextItem,
+    spoolItems: legacy.spoolItems,
     done: legacy.done.map(snapTurn),
     cur: legacy.cur ? snapTurn(legacy.cur) : null,
     rows: paginated.rows.map(snapTurn),
@@ -105,6 +108,7 @@ export function readSnapshot(state: unknown): SnapshotV1 {
 export function restoreSnapshot(s: SnapshotV1, ctx: HistoryContext, legacy: LegacyReplay, paginated: PaginatedProjection): void {
   legacy.lineIndex = s.lineIndex;
   legacy.nextItem = s.nextItem;
+  legacy.spoolItems = s.spoolItems ?? null;
   legacy.done = s.done.map(unsnapTurn);
   legacy.indexDone();
   legacy.cur = s.cur ? unsnapTurn(s.cur) : null;

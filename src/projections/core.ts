@@ -12,8 +12,9 @@
 //
 // The resume state (`CoreState`, the checkpoint's `state`) holds counters, the open legacy turn
 // (its row, flags, item count and its last item when that is a reasoning item, which the next
-// reasoning event extends), the paginated current turn's seq, the open items, model and cwd.
-// Nothing in it grows with the thread.
+// reasoning event extends), the paginated current turn's seq, the open items, model and cwd, and
+// Spool's mark on the thread's session_meta (a legacy thread Spool wrote also shows its command
+// executions: Spool's extension, see src/history/codex-lines.ts). Nothing in it grows with the thread.
 //
 // Lifecycle events (the outbox) are derived from turn status transitions, so they agree with
 // the turn rows by construction:
@@ -45,7 +46,7 @@ import type { Json, JsonObject, RolloutLine } from "../rollout/line.js";
 import type { ThreadItem, TurnStatus } from "../protocol/v2.js";
 import type { HistoryMode } from "../history/reducer.js";
 import { asNum, asStr, isObj } from "../history/codex-json.js";
-import { legacyLineCounts, START_EVENTS, TERMINAL_EVENTS } from "../history/codex-lines.js";
+import { isSpoolLegacyItem, isSpoolLegacyKind, legacyLineCounts, spoolItemsMarked, spoolLegacyItem, START_EVENTS, TERMINAL_EVENTS } from "../history/codex-lines.js";
 import { coreItemToThreadItem, simpleItem } from "../history/items.js";
 import { legacyPatchApplyEnd } from "../history/items-commands.js";
 import { enteredReviewText, exitedReviewText, legacyAgentMessage, legacyUserMessage, parseHookPrompt, reasoningItem } from "../history/items-messages.js";
@@ -76,7 +77,9 @@ interface OpenTurn {
   explicit: boolean;
   /** saw a `compacted` line (kept even when empty) */
   sawCompaction: boolean;
+  /** items Codex's replay builds (Spool's extension items are not counted) */
   itemCount: number;
+  /** the last of those */
   last: LastItem | null;
 }
 
@@ -96,6 +99,8 @@ export interface CoreState {
   doneItems: number;
   /** legacy: the open turn */
   cur: OpenTurn | null;
+  /** legacy: Spool's mark on the thread's own session_meta (null until that line was seen; absent in older states) */
+  spoolItems?: boolean | null;
   /** paginated: seq of the last started turn that has not ended */
   current: number | null;
   /** items that can still change: [seq, itemId] */
@@ -116,6 +121,7 @@ export function initialState(threadId: string, mode: HistoryMode): CoreState {
     nextItem: 1,
     doneItems: 0,
     cur: null,
+    spoolItems: null,
     current: null,
     openItems: [],
     model: null,
@@ -169,6 +175,11 @@ export class ProjectionCore {
     return this.s.mode;
   }
 
+  /** Whether the legacy replay also reads Spool's extension lines (see ThreadHistoryReducer.showsSpoolItems). */
+  get showsSpoolItems(): boolean {
+    return this.s.mode === "legacy" && this.s.spoolItems === true;
+  }
+
   /** The resume state as of now (a copy, safe to keep). */
   state(): CoreState {
     this.s.openItems = [...this.open];
@@ -178,13 +189,25 @@ export class ProjectionCore {
   /** Feeds one line; `ordinal` is line.ordinal when present, else the running line index of the history. */
   feed(line: RolloutLine, ordinal: number): void {
     if (line.type === "turn_context") this.context(line.payload);
-    else if (line.type === "session_meta" && line.payload.id === this.s.threadId && typeof line.payload.cwd === "string") this.s.cwd = line.payload.cwd;
+    else if (line.type === "session_meta") this.sessionMeta(line.payload);
     if (this.s.mode === "paginated") {
       if (line.type === "event_msg") this.paginated(line.payload, ordinal);
       return;
     }
-    if (!legacyLineCounts(line)) return;
+    if (!legacyLineCounts(line)) {
+      if (this.s.spoolItems !== true) return;
+      const extra = spoolLegacyItem(line);
+      if (extra) this.upsertInTurnId(extra.turnId, extra.item, ordinal);
+      return;
+    }
     this.legacy(line, this.s.lineIndex++, ordinal);
+  }
+
+  private sessionMeta(p: JsonObject): void {
+    const id = asStr(p.id);
+    if (id === this.s.threadId && typeof p.cwd === "string") this.s.cwd = p.cwd;
+    // the mark counts on the thread's own first session_meta (as the history reducer reads it)
+    if ((id === null || id === this.s.threadId) && (this.s.spoolItems ?? null) === null) this.s.spoolItems = spoolItemsMarked(p);
   }
 
   /** Lines a loader skipped unparsed that the legacy replay nevertheless counts (see history/prefilter.ts). */
@@ -415,7 +438,7 @@ export class ProjectionCore {
           for (const it of this.db.itemsOfTurn(t.seq)) {
             this.db.deleteItem(it.seq);
             this.open.delete(it.seq);
-            lost++;
+            if (!isSpoolLegacyKind(it.kind)) lost++; // Spool's extension items are not counted
             this.listener?.({ kind: "item", op: "tombstone", row: it });
           }
           this.db.deleteTurn(t.seq);
@@ -511,6 +534,11 @@ export class ProjectionCore {
     const turn = t ?? c!.turn;
     const seq = this.s.nextItemSeq++;
     this.putItem(seq, item, turn.turnId, turn.seq, ordinal);
+    if (isSpoolLegacyItem(item)) {
+      // Spool's extension: not counted, never the item a reasoning event extends
+      if (t === null || (c && c.turn === t)) this.touchCur();
+      return;
+    }
     if (item.type === "userMessage" && turn.firstUserSeq === null) turn.firstUserSeq = seq;
     if (item.type === "agentMessage") turn.finalAgentSeq = seq;
     if (t === null || (c && c.turn === t)) {
@@ -523,12 +551,24 @@ export class ProjectionCore {
     }
   }
 
-  /** An item whose id the turn already has replaces that one in place, keeping its seq and ordinal. */
+  /**
+   * An item whose id the turn already has replaces that one in place, keeping its seq and
+   * ordinal; but Spool's extension items never replace Codex's, and give way to them.
+   */
   private upsert(t: TurnRow | null, item: ThreadItem, ordinal: number): void {
     const c = this.s.cur;
     const turn = t ?? c!.turn;
     const prev = this.db.itemInTurn(turn.seq, item.id);
     if (!prev) return this.push(t, item, ordinal);
+    const extra = isSpoolLegacyItem(item);
+    if (extra !== isSpoolLegacyKind(prev.kind)) {
+      if (extra) return;
+      // Codex's replay has no item with this id here: it appends its item
+      this.db.deleteItem(prev.seq);
+      this.open.delete(prev.seq);
+      this.listener?.({ kind: "item", op: "tombstone", row: prev });
+      return this.push(t, item, ordinal);
+    }
     this.putItem(prev.seq, item, turn.turnId, turn.seq, prev.rolloutOrdinal);
     const isCur = c !== null && c.turn === turn;
     if (isCur && c.last && c.last.seq === prev.seq) c.last = { seq: prev.seq, kind: item.type, ordinal: prev.rolloutOrdinal, item: item.type === "reasoning" ? item : null };

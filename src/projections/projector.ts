@@ -454,7 +454,7 @@ function feedRaw(core: ProjectionCore, mode: HistoryMode, buf: Buffer, start: nu
   let line: Buffer | null = null;
   const find = (s: string) => (line ??= buf.subarray(start, end)).indexOf(s);
   const at = (i: number, s: string) => i >= 0 && start + i + s.length <= end && buf.toString("latin1", start + i, start + i + s.length) === s;
-  const t = triage(head, mode, find, at);
+  const t = triage(head, mode, find, at, core.showsSpoolItems);
   if (t !== Triage.Parse) {
     // model and cwd for the checkpoint come from turn contexts, which history skips
     if (head.includes('"type":"turn_context"')) {

@@ -4,6 +4,12 @@
 // Spool writes history_mode "legacy" (no ordinals): Codex 0.169.0 reads a "paginated" rollout
 // through its own thread_history SQLite projection, which Spool never writes, so a paginated file
 // written by Spool reads back with no turns in Codex. A legacy file is replayed from the JSONL alone.
+//
+// Codex 0.169.0's legacy replay shows no command executions (it drops `exec_command_end` and the
+// `item_completed` lines of most item kinds), although Spool's turns record them. So the
+// session_meta of a legacy thread Spool writes carries one more field, `spool_items` (Codex
+// ignores fields it does not know): Spool's reader shows that thread's `item_completed`
+// CommandExecution items too (src/history/codex-lines.ts). Rollouts without it read as Codex reads them.
 import type { Json, JsonObject, KnownLineType } from "./line.js";
 import type { CreateThreadParams, RolloutItem } from "../store/types.js";
 
@@ -22,6 +28,10 @@ export function formatRolloutItem(item: RolloutItem, at: Date | number, ordinal?
   return formatRolloutLine(item.type, item.payload, at, ordinal);
 }
 
+/** The session_meta field that marks a legacy thread written by Spool, and its current value. */
+export const SPOOL_ITEMS_FIELD = "spool_items";
+export const SPOOL_ITEMS_VERSION = 1;
+
 /** Agent nickname and role carried by a `{subagent: {thread_spawn: {...}}}` source. */
 function spawnAgent(source: Json): { nickname: string | null; role: string | null } {
   const o = (v: Json | undefined) => (v && typeof v === "object" && !Array.isArray(v) ? (v as JsonObject) : null);
@@ -34,7 +44,8 @@ function spawnAgent(source: Json): { nickname: string | null; role: string | nul
  * The `session_meta` payload Spool writes as a thread's first line: Codex 0.169.0's field order
  * (session_id, id, forked_from_id, parent, timestamp, cwd, originator, cli_version, source,
  * thread_source, agent fields, model_provider, base_instructions, history_mode), absent values
- * omitted like Codex's `skip_serializing_if`.
+ * omitted like Codex's `skip_serializing_if`; then, for legacy history, Spool's mark
+ * (`spool_items`, see above).
  */
 export function sessionMetaPayload(p: CreateThreadParams, createdAt: Date): JsonObject {
   const out: JsonObject = {};
