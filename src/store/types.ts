@@ -146,3 +146,20 @@ export interface ThreadStore {
   deleteThread(threadId: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The ThreadStore methods that do the work (all but close): the stores wrap each one to report its errors as ThreadStoreErrors naming it. */
+export const THREAD_STORE_OPERATIONS = [
+  "createThread",
+  "resumeThread",
+  "appendItems",
+  "flushThread",
+  "shutdownThread",
+  "discardThread",
+  "updateThreadMetadata",
+  "readThread",
+  "loadHistory",
+  "listThreads",
+  "archiveThread",
+  "unarchiveThread",
+  "deleteThread",
+] as const satisfies ReadonlyArray<keyof ThreadStore>;

@@ -40,6 +40,7 @@ import { ThreadWriters } from "./thread-writers.js";
 import type { WriterStats } from "./writer.js";
 import { applyPatch, initialFields, isThreadId, normalizeList, validateCreateParams, validateItems, validatePatch } from "../memory/semantics.js";
 import {
+  THREAD_STORE_OPERATIONS,
   ThreadStoreError,
   type CreateThreadParams,
   type ListThreadsParams,
@@ -62,22 +63,6 @@ export interface LocalThreadStoreOptions {
   now?: () => number;
   warn?: (msg: string) => void;
 }
-
-const OPERATIONS = [
-  "createThread",
-  "resumeThread",
-  "appendItems",
-  "flushThread",
-  "shutdownThread",
-  "discardThread",
-  "updateThreadMetadata",
-  "readThread",
-  "loadHistory",
-  "listThreads",
-  "archiveThread",
-  "unarchiveThread",
-  "deleteThread",
-] as const;
 
 export class LocalThreadStore implements ThreadStore {
   readonly home: string;
@@ -109,7 +94,7 @@ export class LocalThreadStore implements ThreadStore {
       meta: this.meta,
       requireRow: (id, includeArchived) => this.requireRow(id, includeArchived),
     });
-    for (const op of OPERATIONS) {
+    for (const op of THREAD_STORE_OPERATIONS) {
       const fn = this[op].bind(this) as (...args: unknown[]) => Promise<unknown>;
       (this as unknown as Record<string, unknown>)[op] = (...args: unknown[]) => fn(...args).catch((e: unknown) => Promise.reject(toStoreError(op, e)));
     }

@@ -44,6 +44,7 @@ import {
   validatePatch,
 } from "../memory/semantics.js";
 import {
+  THREAD_STORE_OPERATIONS,
   ThreadStoreError,
   type CreateThreadParams,
   type ListThreadsParams,
@@ -82,22 +83,6 @@ interface Writer {
 }
 
 type Db = pg.Pool | pg.PoolClient;
-
-const OPERATIONS = [
-  "createThread",
-  "resumeThread",
-  "appendItems",
-  "flushThread",
-  "shutdownThread",
-  "discardThread",
-  "updateThreadMetadata",
-  "readThread",
-  "loadHistory",
-  "listThreads",
-  "archiveThread",
-  "unarchiveThread",
-  "deleteThread",
-] as const;
 
 const SORT_COLUMN = { created_at: "created_at_ms", updated_at: "updated_at_ms", recency_at: "recency_at_ms" } as const;
 
@@ -146,7 +131,7 @@ export class PostgresThreadStore implements ThreadStore {
     // an idle pooled connection that dies is dropped by the pool; the next query opens another
     this.pool.on("error", (e) => this.warn(`PostgreSQL connection lost: ${errorMessage(e)}`));
     this.locks = new WriterLocks(clientConfig(this.url, `${app} writer (${processTag()})`, timeout), (keys, cause) => this.locksLost(keys, cause));
-    for (const op of OPERATIONS) {
+    for (const op of THREAD_STORE_OPERATIONS) {
       const fn = this[op].bind(this) as (...args: unknown[]) => Promise<unknown>;
       (this as unknown as Record<string, unknown>)[op] = async (...args: unknown[]) => {
         try {
