@@ -17,36 +17,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Json } from "../../rollout/line.js";
 import type { ThreadFields } from "../memory/semantics.js";
+import { threadFieldColumns, threadFieldsFromColumns, type ThreadFieldColumns } from "../thread-columns.js";
 
 export const META_SCHEMA = "spool_meta";
 export const metaPath = (home: string) => join(home, "spool", "metadata.sqlite");
 
-export interface MetaRow {
+/** A row: the thread's fields in the columns both SQL stores use, and which of them were written. */
+export interface MetaRow extends ThreadFieldColumns {
   id: string;
-  session_id: string;
-  forked_from_id: string | null;
-  parent_thread_id: string | null;
-  preview: string;
-  first_user_message: string | null;
-  model_provider: string;
-  model: string | null;
-  reasoning_effort: string | null;
-  created_at_ms: number;
-  updated_at_ms: number;
-  recency_at_ms: number;
-  archived_at_ms: number | null;
-  cwd: string;
-  cli_version: string;
-  originator: string | null;
-  source: string;
-  thread_source: string | null;
-  agent_nickname: string | null;
-  agent_role: string | null;
-  git_sha: string | null;
-  git_branch: string | null;
-  git_origin_url: string | null;
-  history_mode: string;
-  tokens_used: number;
   set_bits: number;
 }
 
@@ -121,62 +99,11 @@ const COLUMNS: Array<[keyof MetaRow, string]> = [
 ];
 
 export function fieldsToRow(id: string, f: ThreadFields, bits: number): MetaRow {
-  return {
-    set_bits: bits,
-    id,
-    session_id: f.sessionId,
-    forked_from_id: f.forkedFromId,
-    parent_thread_id: f.parentThreadId,
-    preview: f.preview,
-    first_user_message: f.firstUserMessage,
-    model_provider: f.modelProvider,
-    model: f.model,
-    reasoning_effort: f.reasoningEffort,
-    created_at_ms: f.createdAtMs,
-    updated_at_ms: f.updatedAtMs,
-    recency_at_ms: f.recencyAtMs,
-    archived_at_ms: f.archivedAtMs,
-    cwd: f.cwd,
-    cli_version: f.cliVersion,
-    originator: f.originator,
-    source: JSON.stringify(f.source),
-    thread_source: f.threadSource,
-    agent_nickname: f.agentNickname,
-    agent_role: f.agentRole,
-    git_sha: f.gitInfo?.sha ?? null,
-    git_branch: f.gitInfo?.branch ?? null,
-    git_origin_url: f.gitInfo?.originUrl ?? null,
-    history_mode: f.historyMode,
-    tokens_used: f.tokensUsed,
-  };
+  return { set_bits: bits, id, ...threadFieldColumns(f) };
 }
 
 export function rowToFields(r: MetaRow): ThreadFields {
-  const git = r.git_sha !== null || r.git_branch !== null || r.git_origin_url !== null ? { sha: r.git_sha, branch: r.git_branch, originUrl: r.git_origin_url } : null;
-  return {
-    sessionId: r.session_id,
-    forkedFromId: r.forked_from_id,
-    parentThreadId: r.parent_thread_id,
-    preview: r.preview,
-    firstUserMessage: r.first_user_message,
-    modelProvider: r.model_provider,
-    model: r.model,
-    reasoningEffort: r.reasoning_effort,
-    createdAtMs: r.created_at_ms,
-    updatedAtMs: r.updated_at_ms,
-    recencyAtMs: r.recency_at_ms,
-    archivedAtMs: r.archived_at_ms,
-    cwd: r.cwd,
-    cliVersion: r.cli_version,
-    originator: r.originator,
-    source: JSON.parse(r.source) as Json,
-    threadSource: r.thread_source,
-    agentNickname: r.agent_nickname,
-    agentRole: r.agent_role,
-    gitInfo: git,
-    historyMode: r.history_mode === "paginated" ? "paginated" : "legacy",
-    tokensUsed: r.tokens_used,
-  };
+  return threadFieldsFromColumns(r, JSON.parse(r.source) as Json);
 }
 
 export class MetaStore {

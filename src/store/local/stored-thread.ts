@@ -3,6 +3,7 @@
 // bits a patch sets.
 import type { ThreadFields } from "../memory/semantics.js";
 import type { StoredThread, ThreadMetadataPatch } from "../types.js";
+import { gitInfoOf } from "../thread-columns.js";
 import { metaFromRow, type IndexRow } from "./index-db.js";
 import { FIELD_BITS, overlay, type MetaEntry } from "./meta-db.js";
 
@@ -18,7 +19,6 @@ export function patchBits(patch: ThreadMetadataPatch): number {
 /** What the rollout says (the index's derived metadata), as store fields. */
 export function derivedFields(row: IndexRow, defaultProvider: string): ThreadFields {
   const m = metaFromRow(row);
-  const git = m.gitSha !== null || m.gitBranch !== null || m.gitOriginUrl !== null ? { sha: m.gitSha, branch: m.gitBranch, originUrl: m.gitOriginUrl } : null;
   return {
     sessionId: m.sessionId || row.id,
     forkedFromId: m.forkedFromId,
@@ -39,7 +39,7 @@ export function derivedFields(row: IndexRow, defaultProvider: string): ThreadFie
     threadSource: m.threadSource,
     agentNickname: m.agentNickname,
     agentRole: m.agentRole,
-    gitInfo: git,
+    gitInfo: gitInfoOf(m.gitSha, m.gitBranch, m.gitOriginUrl),
     historyMode: m.historyMode,
     tokensUsed: m.tokensUsed,
   };
