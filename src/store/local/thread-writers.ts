@@ -18,6 +18,7 @@ import { acquireThreadLock, type ThreadLock } from "./lock.js";
 import { ALL_BITS, type MetaStore } from "./meta-db.js";
 import { errno } from "./store-errors.js";
 import { RolloutWriter, type CommitInfo } from "./writer.js";
+import { KeyedQueue } from "../../util/keyed-queue.js";
 
 export interface OpenThread {
   id: string;
@@ -45,7 +46,7 @@ export interface ThreadWritersOptions {
 
 export class ThreadWriters {
   private readonly threads = new Map<string, OpenThread>();
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
 
   constructor(private readonly opts: ThreadWritersOptions) {}
 
@@ -64,14 +65,7 @@ export class ThreadWriters {
 
   /** Runs `fn` after every earlier structural operation on the thread (a per-thread mutex). */
   serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.chains.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => {});
-    this.chains.set(id, tail);
-    void tail.then(() => {
-      if (this.chains.get(id) === tail) this.chains.delete(id);
-    });
-    return run;
+    return this.queue.run(id, fn);
   }
 
   private async afterCommit(id: string, c: CommitInfo): Promise<void> {

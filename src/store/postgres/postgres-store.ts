@@ -58,6 +58,7 @@ import { clientConfig, errorMessage, pgStoreError, resolvePgUrl, unreachable } f
 import { lockHolders, processTag, SHARED_WAIT_MS, takeOrConflict, threadKey, WriterLocks, writerConflict } from "./locks.js";
 import { changedColumns, fieldColumns, storedThread, THREAD_COLUMNS, threadFields, type ThreadRow } from "./rows.js";
 import { ITEMS, migrate, THREADS } from "./schema.js";
+import { KeyedQueue } from "../../util/keyed-queue.js";
 
 export interface PostgresThreadStoreOptions {
   /** Default: $SPOOL_PG_URL, else postgres://127.0.0.1:5432/test. */
@@ -112,7 +113,7 @@ export class PostgresThreadStore implements ThreadStore {
   private readonly pool: pg.Pool;
   private readonly locks: WriterLocks;
   private readonly writers = new Map<string, Writer>();
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
   private readonly now: () => number;
   private readonly warn: (msg: string) => void;
   private init: Promise<void> | null = null;
@@ -195,14 +196,7 @@ export class PostgresThreadStore implements ThreadStore {
 
   /** Runs `fn` after every earlier write of this store on the thread (a per-thread queue). */
   private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.chains.get(id) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => {});
-    this.chains.set(id, tail);
-    void tail.then(() => {
-      if (this.chains.get(id) === tail) this.chains.delete(id);
-    });
-    return run;
+    return this.queue.run(id, fn);
   }
 
   private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -396,7 +390,7 @@ export class PostgresThreadStore implements ThreadStore {
 
   async flushThread(threadId: string): Promise<void> {
     // every append resolves once committed: flushing is waiting for the ones still queued
-    await this.chains.get(threadId);
+    await this.queue.settled(threadId);
     if (!this.writers.has(threadId)) await this.requireRow(this.pool, threadId, true);
   }
 
@@ -450,7 +444,7 @@ export class PostgresThreadStore implements ThreadStore {
   async loadHistory(threadId: string, opts: { includeArchived?: boolean } = {}): Promise<RolloutItem[]> {
     if (!isThreadId(threadId)) throw ThreadStoreError.notFound(threadId);
     // the appends this store has queued before this call are part of the history
-    await this.chains.get(threadId);
+    await this.queue.settled(threadId);
     const r = await this.pool.query<{ archived: boolean; item: RolloutItem | null }>(
       `SELECT t.archived, i.item FROM ${THREADS} t LEFT JOIN ${ITEMS} i ON i.namespace = t.namespace AND i.thread_id = t.id
         WHERE t.namespace = $1 AND t.id = $2 ORDER BY i.seq`,
@@ -539,7 +533,7 @@ export class PostgresThreadStore implements ThreadStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.chains.values()]);
+    await this.queue.allSettled();
     this.writers.clear();
     await this.locks.close();
     await this.pool.end().catch((e: unknown) => this.warn(`closing the PostgreSQL pool: ${errorMessage(e)}`));
