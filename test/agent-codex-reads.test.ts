@@ -1,8 +1,11 @@
 // A thread run by the turn engine and persisted the way the server will persist it (AgentSession
 // -> onRolloutItems -> LiveThread -> LocalThreadStore, legacy history mode) is read back by a
-// cold, real Codex 0.169.0 app-server and by Spool's app-server with the same turns and items:
-// the corpus scenario (plain reply, command, reasoning, patch, web search, failing command, model
-// error, a turn after it, an interrupt, an escalated command accepted then declined).
+// cold, real Codex 0.169.0 app-server and by Spool's app-server with the same turns and items,
+// but for the commands: the corpus scenario (plain reply, command, reasoning, patch, web search,
+// failing command, model error, a turn after it, an interrupt, an escalated command accepted
+// then declined). Codex's legacy replay builds no commandExecution items; Spool's reader shows
+// them for the threads Spool wrote (Spool's mark on their session_meta, src/history/codex-lines.ts),
+// with their exit codes, and is otherwise Codex's field for field.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -65,7 +68,25 @@ test("Codex and Spool read a thread the turn engine wrote with the same turns an
     const c = (await codex.request("thread/read", { threadId, includeTurns: true })).thread;
     const s = (await spool.request("thread/read", { threadId, includeTurns: true })).thread;
     assert.equal(c.historyMode, "legacy");
-    assert.deepEqual(s.turns, c.turns, "Spool reads what Codex reads");
+    const withoutCommands = (turns: Array<{ items: Array<{ type: string }> }>) => turns.map((t) => ({ ...t, items: t.items.filter((i) => i.type !== "commandExecution") }));
+    assert.deepEqual(withoutCommands(s.turns), c.turns, "Spool reads what Codex reads, plus the commands");
+    // Spool's commands: the two of the basics (exit 0, exit 1) and the accepted escalation; none for the declined one
+    const commands = s.turns.map((t: { items: Array<{ type: string; status?: string; exitCode?: number | null; command?: string }> }) =>
+      t.items.filter((i) => i.type === "commandExecution").map((i) => `${i.status}:${i.exitCode}:${i.command}`),
+    );
+    assert.deepEqual(commands, [
+      [],
+      ["completed:0:/bin/bash -c 'echo hi > out.txt && cat out.txt'"],
+      [],
+      [],
+      [],
+      ["failed:1:/bin/bash -c false"],
+      [],
+      [],
+      [],
+      ["completed:0:/bin/bash -c 'touch ../outside-a.txt'"],
+      [],
+    ]);
     for (const k of ["id", "preview", "cwd", "modelProvider", "model", "source", "cliVersion", "originator"]) assert.deepEqual(s[k], c[k], `thread.${k}`);
     assert.equal(c.preview, "hello there");
     assert.equal(c.model, "mock-model");

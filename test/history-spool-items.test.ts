@@ -70,7 +70,6 @@ const CWD = "/tmp/spool-items/ws";
 /** Lines of a Spool thread: commands (exit 0, exit 1, a failed spawn) between reasoning and messages, and a rollback. */
 function engineThread(): string {
   const meta = sessionMetaPayload({ threadId: THREAD, source: "vscode", originator: "t", cliVersion: "0.169.0", cwd: CWD, modelProvider: "mock" }, new Date(1_800_000_000_000));
-  meta[SPOOL_ITEMS_FIELD] = 1;
   const items: RolloutItem[] = [{ type: "session_meta", payload: meta }];
   let ms = 1_800_000_000_000;
   const cmd = (turnId: string, callId: string, argv: string[], exitCode: number | null, status: CommandExecutionFields["status"], output: string): RolloutItem[] =>
@@ -93,6 +92,7 @@ function engineThread(): string {
 
 test("a marked thread shows its commands (status, exit code, output) in their turns; the same lines unmarked read as Codex reads them", async () => {
   const text = engineThread();
+  assert.equal(JSON.parse(text.slice(0, text.indexOf("\n"))).payload[SPOOL_ITEMS_FIELD], 1, "Spool's legacy session_meta carries the mark");
   const marked = await loadText(text, `rollout-2026-01-01T00-00-00-${THREAD}.jsonl`);
   const turns = marked.turns();
   assert.deepEqual(JSON.stringify(reduce(parsedLines(text)).turns()), JSON.stringify(turns), "the loader (with its triage) equals a line-by-line reducer");

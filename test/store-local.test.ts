@@ -57,10 +57,11 @@ test("layout and line format follow Codex: lazy file, session_meta first, no ord
   const first = JSON.parse(lines[0]);
   assert.deepEqual(Object.keys(first), ["timestamp", "type", "payload"]);
   assert.equal(first.type, "session_meta");
-  assert.deepEqual(Object.keys(first.payload), ["session_id", "id", "timestamp", "cwd", "originator", "cli_version", "source", "model_provider", "base_instructions", "history_mode"]);
+  assert.deepEqual(Object.keys(first.payload), ["session_id", "id", "timestamp", "cwd", "originator", "cli_version", "source", "model_provider", "base_instructions", "history_mode", "spool_items"]);
   assert.deepEqual(first.payload.base_instructions, { text: "You are a test." });
   assert.equal(first.payload.timestamp, createdAt.toISOString());
   assert.equal(first.payload.history_mode, "legacy");
+  assert.equal(first.payload.spool_items, 1, "Spool's mark: its reader shows this thread's command items too");
   for (const l of lines) {
     assert.match(l, /^\{"timestamp":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","type":"[a-z_]+","payload":\{/);
     assert.ok(!l.includes('"ordinal"'));

@@ -16,7 +16,8 @@
 // rebuild from the JSONL gives, and events the persistence policy drops never reach the JSONL.
 import type Database from "better-sqlite3";
 import type { RolloutItem } from "../store/types.js";
-import type { RolloutLine } from "../rollout/line.js";
+import type { JsonObject, RolloutLine } from "../rollout/line.js";
+import { SPOOL_ITEMS_FIELD, SPOOL_ITEMS_VERSION } from "../rollout/writer-format.js";
 import type { HistoryObserver } from "../live/live-thread.js";
 import type { HistoryMode } from "../history/reducer.js";
 import { ProjectionCore, initialState, type CoreState, type ProjectionChange } from "./core.js";
@@ -150,8 +151,11 @@ export class ProjectionSession {
     this.items = new ThreadItemProjection(this);
     this.turns = new TurnSummaryProjection(this);
     this.lifecycle = new LifecycleProjection(this);
-    // the rollout's first line is the session_meta the store writes (it counts in legacy line indexes)
-    const seed = opts.history ?? [{ type: "session_meta", payload: { id: opts.threadId, history_mode: mode } }];
+    // the rollout's first line is the session_meta the store writes (it counts in legacy line
+    // indexes; a legacy one carries Spool's mark, see src/rollout/writer-format.ts)
+    const meta: JsonObject = { id: opts.threadId, history_mode: mode };
+    if (mode === "legacy") meta[SPOOL_ITEMS_FIELD] = SPOOL_ITEMS_VERSION;
+    const seed = opts.history ?? [{ type: "session_meta", payload: meta }];
     this.db.transaction(() => this.feed(seed))();
   }
 

@@ -65,6 +65,7 @@ export function sessionMetaPayload(p: CreateThreadParams, createdAt: Date): Json
   out.model_provider = p.modelProvider;
   if (typeof p.baseInstructions === "string") out.base_instructions = { text: p.baseInstructions };
   out.history_mode = p.historyMode ?? "legacy";
+  if (out.history_mode === "legacy") out[SPOOL_ITEMS_FIELD] = SPOOL_ITEMS_VERSION;
   return out;
 }
 
