@@ -17,6 +17,7 @@ import { formatRolloutItem, sessionMetaPayload, SPOOL_ITEMS_FIELD } from "../src
 import { loadThreadHistory } from "../src/history/load.js";
 import { ThreadHistoryReducer } from "../src/history/reducer.js";
 import { Triage, triage } from "../src/history/prefilter.js";
+import { Projector } from "../src/projections/projector.js";
 import { agentMessage, commandExecution, ev, reasoning, taskComplete, taskStarted, userMessage, type CommandExecutionFields } from "../src/agent/rollout-items.js";
 import type { RolloutItem } from "../src/store/types.js";
 import type { Turn } from "../src/protocol/v2.js";
@@ -113,6 +114,18 @@ test("a marked thread shows its commands (status, exit code, output) in their tu
   assert.equal(cmds[0].durationMs, 12);
   // the reasoning around a command is one item, as Codex's replay makes it
   assert.deepEqual(turns[1].items[1].summary, ["first", "second"]);
+  // thread/turns/list answers from the projections: the same turns, in one-line batches too
+  for (const batchBytes of [4 << 20, 64]) {
+    const pj = new Projector({ home: tmp, memory: true, batchBytes, resolvePath: async () => null });
+    try {
+      await pj.syncThread(THREAD, path.join(tmp, `rollout-2026-01-01T00-00-00-${THREAD}.jsonl`));
+      const page = JSON.parse(pj.listTurnsJson(THREAD, { limit: 100, itemsView: "full", sortDirection: "asc" }, { threadActive: true, maxBytes: Infinity }));
+      assert.equal(JSON.stringify(page.data), JSON.stringify(turns.map((t) => ({ ...t, itemsView: "full" }))), `projections, batches of ${batchBytes} bytes`);
+      assert.equal(JSON.parse(pj.tables.checkpoint(THREAD)!.state).core.spoolItems, true, "the checkpoint carries the mark");
+    } finally {
+      pj.close();
+    }
+  }
 
   // what Codex wrote (no mark): exactly the same minus the commands, item-N ids included
   const plain = withoutMark(text);
