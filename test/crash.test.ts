@@ -16,22 +16,18 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readRollout, newStats } from "../src/rollout/reader.js";
 import { HomeIndex } from "../src/store/local/home-index.js";
 import { repoRoot } from "./helpers/paths.js";
+import { spawnKillChild, type KilledRun } from "./helpers/kill-loop.js";
 
 const KILLS = Number(process.env.SPOOL_CRASH_KILLS ?? 200);
 const KILLS_PER_THREAD = 25;
 const CHILD = path.join(repoRoot(), "dist", "test", "fixtures", "store", "append-child.js");
 
-interface Run {
+interface Run extends KilledRun {
   acked: number[];
-  ready: boolean;
-  stderr: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
 }
 
 interface Child {
@@ -43,48 +39,17 @@ interface Child {
 
 /** Spawns a child that waits for its `go` line, so its start-up overlaps the previous check. */
 function spawnChild(): Child {
-  const child = spawn(process.execPath, [CHILD], { stdio: ["pipe", "pipe", "pipe"] });
-  const run: Run = { acked: [], ready: false, stderr: "", code: null, signal: null };
-  let buf = "";
-  let onReady: (() => void) | null = null;
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line === "ready") {
-        run.ready = true;
-        onReady?.();
-      } else if (line.startsWith("ack ")) {
-        for (const s of line.slice(4).split(" ")) run.acked.push(Number(s));
-      }
-    }
-    // a partial last line (cut by the kill) is not an acknowledgement
-  });
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (d: string) => (run.stderr += d));
-  child.stdin.on("error", () => {});
-  const closed = new Promise<Run>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      run.code = code;
-      run.signal = signal;
-      resolve(run);
-    });
+  const acked: number[] = [];
+  const child = spawnKillChild(CHILD, (line) => {
+    if (line.startsWith("ack ")) for (const s of line.slice(4).split(" ")) acked.push(Number(s));
   });
   return {
-    go(home, threadId, firstSeq, mode, seed, kill) {
-      const killNow = () => child.kill("SIGKILL");
-      if ("afterGoMs" in kill) setTimeout(killNow, kill.afterGoMs);
-      else onReady = () => setTimeout(killNow, kill.afterReadyMs);
-      child.stdin.write(`go ${home} ${threadId} ${firstSeq} ${mode} ${seed}\n`);
-      return closed;
+    async go(home, threadId, firstSeq, mode, seed, kill) {
+      if ("afterGoMs" in kill) setTimeout(child.kill, kill.afterGoMs);
+      const onReady = "afterReadyMs" in kill ? () => setTimeout(child.kill, kill.afterReadyMs) : undefined;
+      return { ...(await child.go([home, threadId, firstSeq, mode, seed], onReady)), acked };
     },
-    discard() {
-      child.kill("SIGKILL");
-    },
+    discard: child.kill,
   };
 }
 

@@ -9,21 +9,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { spawn } from "node:child_process";
 import { Projector } from "../src/projections/projector.js";
 import { dumpThread, fixturesDir, randomRollout, rng, rolloutsUnder, tmpDir } from "./fixtures/projections/helpers.js";
 import { repoRoot } from "./helpers/paths.js";
+import { spawnKillChild, type KilledRun } from "./helpers/kill-loop.js";
 
 const KILLS = Number(process.env.SPOOL_PROJECTION_KILLS ?? 100);
 const KILLS_PER_THREAD = 20;
 const CHILD = path.join(repoRoot(), "dist", "test", "fixtures", "projections", "project-child.js");
 
-interface Run {
-  ready: boolean;
+interface Run extends KilledRun {
+  /** Syncs the child reported committed. */
   synced: number;
-  stderr: string;
-  signal: NodeJS.Signals | null;
-  code: number | null;
 }
 
 interface Child {
@@ -32,49 +29,22 @@ interface Child {
 }
 
 function spawnChild(): Child {
-  const child = spawn(process.execPath, [CHILD], { stdio: ["pipe", "pipe", "pipe"] });
-  const run: Run = { ready: false, synced: 0, stderr: "", signal: null, code: null };
-  let onReady: (() => void) | null = null;
-  let buf = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (d: string) => {
-    buf += d;
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line === "ready") {
-        run.ready = true;
-        onReady?.();
-      } else if (line.startsWith("synced ")) run.synced++;
-    }
-  });
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (d: string) => (run.stderr += d));
-  child.stdin.on("error", () => {});
-  const closed = new Promise<Run>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      run.code = code;
-      run.signal = signal;
-      resolve(run);
-    });
+  let synced = 0;
+  const child = spawnKillChild(CHILD, (line) => {
+    if (line.startsWith("synced ")) synced++;
   });
   return {
-    go(home, threadId, file, batchBytes, killAfterReadyMs, whileRunning) {
-      onReady = () => {
+    async go(home, threadId, file, batchBytes, killAfterReadyMs, whileRunning) {
+      const onReady = () => {
         const grow = setInterval(whileRunning, 1);
         setTimeout(() => {
           clearInterval(grow);
-          child.kill("SIGKILL");
+          child.kill();
         }, killAfterReadyMs);
       };
-      child.stdin.write(`go ${home} ${threadId} ${file} ${batchBytes}\n`);
-      return closed;
+      return { ...(await child.go([home, threadId, file, batchBytes], onReady)), synced };
     },
-    discard() {
-      child.kill("SIGKILL");
-    },
+    discard: child.kill,
   };
 }
 
