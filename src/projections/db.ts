@@ -9,9 +9,9 @@
 //
 // Rows of a batch of rollout lines and the checkpoint that follows them are written in one
 // transaction, so the tables are never ahead of or behind their checkpoint.
-import Database from "better-sqlite3";
-import { mkdirSync, rmSync } from "node:fs";
+import type Database from "better-sqlite3";
 import { join } from "node:path";
+import { openDerivedDb, openMemoryDerivedDb, removeSqliteFiles, type DerivedDbSchema, type OpenedDerivedDb } from "../util/sqlite.js";
 
 /** Bump when the schema or the derivation changes: the projections are rebuilt from the JSONL. */
 export const PROJECTIONS_VERSION = "1";
@@ -76,27 +76,19 @@ CREATE TABLE IF NOT EXISTS events(
 ) WITHOUT ROWID;
 `;
 
-function init(db: Database.Database): void {
-  db.pragma("busy_timeout = 5000");
-  db.exec(SCHEMA);
-  const v = db.prepare("SELECT value FROM projection_meta WHERE key = 'version'").get() as { value: string } | undefined;
-  if (v?.value !== PROJECTIONS_VERSION) {
-    db.exec("DELETE FROM checkpoints; DELETE FROM turns; DELETE FROM items; DELETE FROM events;");
-    db.prepare("INSERT OR REPLACE INTO projection_meta(key, value) VALUES ('version', ?)").run(PROJECTIONS_VERSION);
-  }
-}
+const DERIVED: DerivedDbSchema = {
+  busyTimeoutMs: 5000,
+  schema: SCHEMA,
+  metaTable: "projection_meta",
+  version: PROJECTIONS_VERSION,
+  clearSql: "DELETE FROM checkpoints; DELETE FROM turns; DELETE FROM items; DELETE FROM events;",
+};
 
-export interface OpenedProjections {
-  db: Database.Database;
-  /** Set when the file could not be used and an in-memory store stands in. */
-  warning: string | null;
-}
+export type OpenedProjections = OpenedDerivedDb;
 
 /** An in-memory projection store (tests, live observers, read-only homes). */
 export function openMemoryProjections(): Database.Database {
-  const db = new Database(":memory:");
-  init(db);
-  return db;
+  return openMemoryDerivedDb(DERIVED);
 }
 
 /**
@@ -105,38 +97,10 @@ export function openMemoryProjections(): Database.Database {
  */
 export function openProjections(home: string, opts: { memory?: boolean } = {}): OpenedProjections {
   if (opts.memory) return { db: openMemoryProjections(), warning: null };
-  const file = projectionsPath(home);
-  const attempt = () => {
-    mkdirSync(join(home, "spool"), { recursive: true });
-    const db = new Database(file);
-    try {
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      init(db);
-      return db;
-    } catch (e) {
-      db.close();
-      throw e;
-    }
-  };
-  try {
-    return { db: attempt(), warning: null };
-  } catch (e) {
-    const code = (e as { code?: string }).code ?? "";
-    if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB") {
-      removeProjections(home);
-      try {
-        return { db: attempt(), warning: `projections ${file} were corrupt and are rebuilt` };
-      } catch {
-        // fall through to memory
-      }
-    }
-    return { db: openMemoryProjections(), warning: `projections ${file} unavailable (${(e as Error).message}); using an in-memory store` };
-  }
+  return openDerivedDb(projectionsPath(home), DERIVED, { what: "projection store", inMemory: "an in-memory store" });
 }
 
 /** Deletes the projection store's files. */
 export function removeProjections(home: string): void {
-  const file = projectionsPath(home);
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
+  removeSqliteFiles(projectionsPath(home));
 }

@@ -1,9 +1,8 @@
 // Spool's own SQLite index of a home's rollouts (never Codex's *.sqlite files). Every row is
 // derived from a JSONL file and carries the file's fingerprint, so the index can always be
 // thrown away and rebuilt.
-import Database from "better-sqlite3";
-import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { openDerivedDb, openMemoryDerivedDb, type DerivedDbSchema, type OpenedDerivedDb } from "../../util/sqlite.js";
 import type { ThreadMetadata } from "../../metadata/derive.js";
 
 /** Bump when the schema or derivation changes: the index is rebuilt from the JSONL. */
@@ -60,21 +59,9 @@ CREATE INDEX IF NOT EXISTS threads_by_recency ON threads(archived, recency_at_ms
 export const indexDir = (home: string) => join(home, "spool");
 export const indexPath = (home: string) => join(indexDir(home), "index.sqlite");
 
-export interface OpenedIndex {
-  db: Database.Database;
-  /** Set when the on-disk index could not be used and an in-memory one stands in. */
-  warning: string | null;
-}
+export type OpenedIndex = OpenedDerivedDb;
 
-function init(db: Database.Database): void {
-  db.pragma("busy_timeout = 2000");
-  db.exec(SCHEMA);
-  const v = db.prepare("SELECT value FROM index_meta WHERE key = 'version'").get() as { value: string } | undefined;
-  if (v?.value !== INDEX_VERSION) {
-    db.exec("DELETE FROM threads");
-    db.prepare("INSERT OR REPLACE INTO index_meta(key, value) VALUES ('version', ?)").run(INDEX_VERSION);
-  }
-}
+const DERIVED: DerivedDbSchema = { busyTimeoutMs: 2000, schema: SCHEMA, metaTable: "index_meta", version: INDEX_VERSION, clearSql: "DELETE FROM threads" };
 
 /**
  * Opens (or creates) the index. A corrupt file is replaced; a locked or unwritable one is
@@ -82,43 +69,13 @@ function init(db: Database.Database): void {
  * because of the index, which is only a cache of the JSONL.
  */
 export function openIndex(home: string, opts: { memory?: boolean } = {}): OpenedIndex {
-  if (opts.memory) {
-    const db = new Database(":memory:");
-    init(db);
-    return { db, warning: null };
-  }
-  const file = indexPath(home);
-  const attempt = () => {
-    mkdirSync(indexDir(home), { recursive: true });
-    const db = new Database(file);
-    try {
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      init(db);
-      // another process holding the write lock must not stall every sync: find out now
-      db.exec("BEGIN IMMEDIATE; COMMIT");
-      return db;
-    } catch (e) {
-      db.close();
-      throw e;
-    }
-  };
-  try {
-    return { db: attempt(), warning: null };
-  } catch (e) {
-    const code = (e as { code?: string }).code ?? "";
-    if (code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB") {
-      for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
-      try {
-        return { db: attempt(), warning: `index ${file} was corrupt and has been rebuilt` };
-      } catch {
-        // fall through to memory
-      }
-    }
-    const db = new Database(":memory:");
-    init(db);
-    return { db, warning: `index ${file} unavailable (${(e as Error).message}); using an in-memory index` };
-  }
+  if (opts.memory) return { db: openMemoryDerivedDb(DERIVED), warning: null };
+  return openDerivedDb(indexPath(home), DERIVED, {
+    what: "index",
+    inMemory: "an in-memory index",
+    // another process holding the write lock must not stall every sync: find out now
+    check: (db) => db.exec("BEGIN IMMEDIATE; COMMIT"),
+  });
 }
 
 export function metaFromRow(row: Pick<IndexRow, "state">): ThreadMetadata {
