@@ -106,7 +106,7 @@ test(`crash safety: ${KILLS} SIGKILLs while appending`, { timeout: 180_000 }, as
   let next: Child | null = null;
   let checkMs = 0;
   let injectedSize = -1;
-  const counts = { kills: 0, acked: 0, tornTails: 0, injected: 0, startupKills: 0, killedBeforeReady: 0, threads: 0 };
+  const counts = { kills: 0, acked: 0, tornTails: 0, injected: 0, startupKills: 0, killedBeforeReady: 0, threads: 0, interruptedCreations: 0 };
   // per thread: its own home (so a rebuild scans one file), what is acknowledged, what is checked
   let home = "";
   let threadId = "";
@@ -156,6 +156,13 @@ test(`crash safety: ${KILLS} SIGKILLs while appending`, { timeout: 180_000 }, as
       counts.acked += run.acked.length;
 
       file ??= findRollout(home, threadId);
+      // a kill during creation can leave a file with no whole line: nothing in it was
+      // acknowledged, and the next child creates the thread again (the store replaces the file)
+      if (file && checked.offset === 0 && !fs.readFileSync(file).includes(10)) {
+        assert.equal(acked.size, 0, `kill ${k}: acknowledged items but no complete line in ${file}`);
+        counts.interruptedCreations++;
+        file = null;
+      }
       if (!file) {
         assert.equal(acked.size, 0, `kill ${k}: acknowledged items but no file`);
         continue;
@@ -218,7 +225,7 @@ test(`crash safety: ${KILLS} SIGKILLs while appending`, { timeout: 180_000 }, as
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
       `crash test: ${counts.kills} kills (${counts.startupKills} aimed at start-up, ${counts.killedBeforeReady} before the thread was open) over ${counts.threads} threads, ` +
-        `${counts.acked} acknowledged items (all present), ${counts.tornTails} torn tails seen after a kill and ${counts.injected} injected (all skipped by the reader and cut on reopen), ${secs} s (${(checkMs / 1000).toFixed(1)} s checking)`,
+        `${counts.acked} acknowledged items (all present), ${counts.tornTails} torn tails seen after a kill and ${counts.injected} injected (all skipped by the reader and cut on reopen), ${counts.interruptedCreations} interrupted creations, ${secs} s (${(checkMs / 1000).toFixed(1)} s checking)`,
     );
     assert.equal(counts.kills, KILLS);
     assert.ok(counts.acked > KILLS, "the children got work acknowledged");

@@ -23,6 +23,7 @@
 // One writer per thread across processes, with the lock in lock.ts: thread-writers.ts says which
 // operations take it and for how long. Metadata-only patches need no lock: they are one SQLite
 // transaction.
+import { unlink } from "node:fs/promises";
 import { activeRolloutPath } from "../../rollout/layout.js";
 import { readRollout } from "../../rollout/reader.js";
 import { appendSessionIndex } from "../../rollout/session-index.js";
@@ -31,13 +32,13 @@ import type { JsonObject } from "../../rollout/line.js";
 import type { IndexRow } from "./index-db.js";
 import { HomeIndex } from "./home-index.js";
 import { listStoredThreads } from "./list-stored-threads.js";
-import { acquireThreadLock } from "./lock.js";
+import { acquireThreadLock, type ThreadLock } from "./lock.js";
 import { MetaStore, overlay, type MetaEntry } from "./meta-db.js";
 import { errno, toStoreError } from "./store-errors.js";
 import { derivedFields, patchBits, storedThread } from "./stored-thread.js";
 import { archiveRollout, deleteRollout, removeFromSessionIndex, unarchiveRollout, type ThreadFiles } from "./thread-files.js";
 import { ThreadWriters } from "./thread-writers.js";
-import type { WriterStats } from "./writer.js";
+import { holdsCompleteLine, type WriterStats } from "./writer.js";
 import { applyPatch, initialFields, isThreadId, normalizeList, validateCreateParams, validateItems, validatePatch } from "../memory/semantics.js";
 import {
   THREAD_STORE_OPERATIONS,
@@ -160,8 +161,12 @@ export class LocalThreadStore implements ThreadStore {
     validateCreateParams(params);
     const id = params.threadId;
     return this.writers.serial(id, async () => {
-      if (this.writers.has(id) || (await this.findRowFast(id))) throw ThreadStoreError.conflict(`thread ${id} already exists`);
+      if (this.writers.has(id)) throw ThreadStoreError.conflict(`thread ${id} already exists`);
+      const row = await this.findRowFast(id);
+      // a row whose file has no whole line is a creation killed before its first line was durable
+      if (row && row.scan_lines > 0) throw ThreadStoreError.conflict(`thread ${id} already exists`);
       const lock = await acquireThreadLock(this.home, id, "create");
+      if (row) await this.dropInterruptedCreation(id, row.path, lock);
       const createdAt = params.createdAt ?? new Date(this.now());
       const path = activeRolloutPath(this.home, createdAt, id);
       const header: RolloutItem = { type: "session_meta", payload: sessionMetaPayload(params, createdAt) };
@@ -169,6 +174,16 @@ export class LocalThreadStore implements ThreadStore {
       const fields = initialFields(structuredClone(params), createdAt.getTime());
       this.writers.openNew(id, path, headerLine, lock, { fields, header });
     });
+  }
+
+  /** Under the thread's lock: removes a rollout that still holds no whole line (nothing in it was acknowledged). */
+  private async dropInterruptedCreation(id: string, path: string, lock: ThreadLock): Promise<void> {
+    if (await holdsCompleteLine(path).catch(() => false)) {
+      await lock.release();
+      throw ThreadStoreError.conflict(`thread ${id} already exists`);
+    }
+    await unlink(path).catch(() => {});
+    this.index.removeThread(id);
   }
 
   /** An existing row, without forcing a full rescan (create must stay cheap). */

@@ -101,6 +101,10 @@ export class ThreadWriters {
     const lock = await acquireThreadLock(this.opts.home, id, "append");
     try {
       const writer = await RolloutWriter.openExisting(this.writerFor(id, row.path)).catch(async (e) => {
+        if (e instanceof ThreadStoreError && e.kind === "not_found") {
+          index.removeThread(id); // the interrupted creation's empty file is gone
+          throw e;
+        }
         if (errno(e) !== "ENOENT") throw e;
         // the index was stale (the file moved or went away): look again
         await index.ensureFresh(true);

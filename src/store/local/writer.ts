@@ -22,7 +22,7 @@
 // rejected; if that truncate or an fdatasync fails, the writer is poisoned (the file's state is
 // unknown after a failed fsync) and every later append fails until the thread is reopened.
 import { constants } from "node:fs";
-import { mkdir, open, type FileHandle } from "node:fs/promises";
+import { mkdir, open, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ThreadStoreError } from "../types.js";
 
@@ -89,6 +89,22 @@ export async function mkdirDurable(dir: string): Promise<string[]> {
   return out;
 }
 
+/** Whether the file has at least one newline-terminated line. */
+export async function holdsCompleteLine(path: string): Promise<boolean> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.allocUnsafe(64 << 10);
+    for (let pos = 0; ; ) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return false;
+      if (buf.subarray(0, bytesRead).includes(NL)) return true;
+      pos += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Truncates an unterminated last line (back to just after the last "\n"); returns bytes cut. */
 export async function truncateTornTail(fh: FileHandle, size: number, fsync: boolean): Promise<number> {
   if (size === 0) return 0;
@@ -146,6 +162,12 @@ export class RolloutWriter {
       const { size } = await fh.stat();
       w.stats.tornBytes = await truncateTornTail(fh, size, opts.fsync);
       w.size = size - w.stats.tornBytes;
+      // nothing left (not even session_meta): the creation was interrupted before its first line
+      // was durable, so the thread never existed; appending would leave a file without a header
+      if (w.size === 0) {
+        await unlink(opts.path);
+        throw new ThreadStoreError("not_found", `${opts.path} holds no history: its creation was interrupted (the empty file was removed)`);
+      }
     } catch (e) {
       await fh.close();
       throw e;
@@ -231,9 +253,16 @@ export class RolloutWriter {
     if (this.header !== null) {
       if (!this.fh) {
         this.newDirs = await mkdirDurable(dirname(this.path));
-        this.fh = await open(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL, 0o644).catch((e: NodeJS.ErrnoException) => {
-          if (e.code === "EEXIST") throw ThreadStoreError.conflict(`cannot create ${this.path}: the file already exists`);
-          throw e;
+        const create = () => open(this.path, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_EXCL, 0o644);
+        this.fh = await create().catch(async (e: NodeJS.ErrnoException) => {
+          if (e.code !== "EEXIST") throw e;
+          // a creation killed before its first line was complete leaves a file with no whole line;
+          // it holds nothing acknowledged, and we hold the thread's lock: replace it
+          if (!(await holdsCompleteLine(this.path))) {
+            await unlink(this.path);
+            return create();
+          }
+          throw ThreadStoreError.conflict(`cannot create ${this.path}: the file already exists`);
         });
       }
       dirs = this.newDirs;
