@@ -26,7 +26,7 @@ import {
   type SortDirection,
 } from "../history/paging.js";
 import type { HistoryMode } from "../history/reducer.js";
-import type { ProjectionTables } from "./tables.js";
+import type { ProjectionTables, TurnSql } from "./tables.js";
 
 /** Default byte budget of a page's `data` (turns or item entries as JSON). */
 export const DEFAULT_PAGE_BYTES = 192 * 1024;
@@ -36,20 +36,6 @@ export interface ProjectionPagingOptions {
   threadActive?: boolean;
   /** Byte budget of the page's rows (default DEFAULT_PAGE_BYTES; at least one row is returned). */
   maxBytes?: number;
-}
-
-interface TurnPageRow {
-  seq: number;
-  turn_id: string;
-  rollout_ordinal: number;
-  root_turn_id: string | null;
-  status: string;
-  error_json: string | null;
-  started_at: number | null;
-  completed_at: number | null;
-  duration_ms: number | null;
-  first_user_seq: number | null;
-  final_agent_seq: number | null;
 }
 
 const J = (v: unknown) => (v === undefined ? "null" : JSON.stringify(v));
@@ -107,11 +93,11 @@ export function listTurnsJson(tables: ProjectionTables, threadId: string, mode: 
   const args: unknown[] = [threadId];
   if (c) args.push(c.ordinal);
   args.push(size + 1);
-  const rows = stmt(db, sql).all(...args) as TurnPageRow[];
+  const rows = stmt(db, sql).all(...args) as TurnSql[];
 
   const budget = opts.maxBytes ?? DEFAULT_PAGE_BYTES;
   const out: string[] = [];
-  const kept: TurnPageRow[] = [];
+  const kept: TurnSql[] = [];
   let bytes = 0;
   let more = rows.length > size;
   for (let i = 0; i < Math.min(rows.length, size); i++) {
@@ -126,8 +112,8 @@ export function listTurnsJson(tables: ProjectionTables, threadId: string, mode: 
     kept.push(t);
     bytes += n;
   }
-  const key = (t: TurnPageRow) => (mode === "paginated" ? t.rollout_ordinal : 0);
-  const cur = (t: TurnPageRow, anchor: boolean) => (mode === "paginated" ? keysetCursor(threadId, "turns", key(t), anchor) : legacyCursor(t.turn_id, anchor));
+  const key = (t: TurnSql) => (mode === "paginated" ? t.rollout_ordinal : 0);
+  const cur = (t: TurnSql, anchor: boolean) => (mode === "paginated" ? keysetCursor(threadId, "turns", key(t), anchor) : legacyCursor(t.turn_id, anchor));
   return page(out, more && kept.length ? cur(kept[kept.length - 1], false) : null, kept.length ? cur(kept[0], true) : null);
 }
 
@@ -135,7 +121,7 @@ function page(data: string[], nextCursor: string | null, backwardsCursor: string
   return `{"data":[${data.join(",")}],"nextCursor":${J(nextCursor)},"backwardsCursor":${J(backwardsCursor)}}`;
 }
 
-function turnJson(t: TurnPageRow, items: string, view: string, active: boolean): string {
+function turnJson(t: TurnSql, items: string, view: string, active: boolean): string {
   const status = !active && t.status === "inProgress" ? "interrupted" : t.status;
   return (
     `{"id":${J(t.turn_id)},"rootTurnId":${J(t.root_turn_id)},"items":[${items}],"itemsView":${J(view)},"status":${J(status)},` +
@@ -144,7 +130,7 @@ function turnJson(t: TurnPageRow, items: string, view: string, active: boolean):
 }
 
 /** A turn's items for a view, as comma-joined JSON. */
-function turnItems(db: Database.Database, threadId: string, mode: HistoryMode, t: TurnPageRow, view: string): string {
+function turnItems(db: Database.Database, threadId: string, mode: HistoryMode, t: TurnSql, view: string): string {
   if (view === "notLoaded") return "";
   if (view === "full") {
     const rows =
