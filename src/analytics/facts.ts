@@ -4,6 +4,7 @@
 // never reads a clock and a recorded sequence of facts always reduces to the same events.
 import { isToolItemType, summarizeToolItem, type ToolItem, type ToolItemType } from "./tool-items.js";
 import type { ClientErrorType, ClientRequest, ClientResponse, JsonRpcError, RequestId, ServerRequest, ServerResponse } from "./protocol.js";
+import type { TokenUsage } from "../agent/token-usage.js";
 
 export type RpcTransport = "stdio" | "websocket" | "in_process";
 
@@ -16,14 +17,7 @@ export interface RuntimeMetadata {
 }
 
 /** Token usage in the rollout's snake_case shape. */
-export interface TokenUsage {
-  input_tokens: number;
-  cached_input_tokens: number;
-  cache_write_input_tokens: number;
-  output_tokens: number;
-  reasoning_output_tokens: number;
-  total_tokens: number;
-}
+export type { TokenUsage };
 
 export interface InitializeFact {
   kind: "initialize";

@@ -1,10 +1,10 @@
 // codex_turn_event: the turn's state (its connection and input images from the turn/start answer,
 // token usage, resolved config, profile, steer count, interrupt time, tool counts) gathered per
 // turn in the thread's state and emitted on turn/completed.
+import { addUsage, subtractUsage } from "../../agent/token-usage.js";
 import { TURN_EVENT } from "../events.js";
 import type {
   ThreadTokenUsageFact,
-  TokenUsage,
   TurnCompletedFact,
   TurnProfileFact,
   TurnResolvedConfigFact,
@@ -14,29 +14,6 @@ import type {
 import { eventContext, initializedConnection, type ReduceOutput } from "./context.js";
 import { ensureThread, ensureTurn, hasPendingItems, type PendingClientRequest, type ReducerState } from "./state.js";
 import { errorKind } from "./wire-mapping.js";
-
-function sub(a: TokenUsage, b: TokenUsage): TokenUsage {
-  return {
-    input_tokens: a.input_tokens - b.input_tokens,
-    cached_input_tokens: a.cached_input_tokens - b.cached_input_tokens,
-    cache_write_input_tokens: a.cache_write_input_tokens - b.cache_write_input_tokens,
-    output_tokens: a.output_tokens - b.output_tokens,
-    reasoning_output_tokens: a.reasoning_output_tokens - b.reasoning_output_tokens,
-    total_tokens: a.total_tokens - b.total_tokens,
-  };
-}
-
-function add(a: TokenUsage | null, b: TokenUsage): TokenUsage {
-  if (!a) return { ...b };
-  return {
-    input_tokens: a.input_tokens + b.input_tokens,
-    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
-    cache_write_input_tokens: a.cache_write_input_tokens + b.cache_write_input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    reasoning_output_tokens: a.reasoning_output_tokens + b.reasoning_output_tokens,
-    total_tokens: a.total_tokens + b.total_tokens,
-  };
-}
 
 export function onTurnStartAnswer(s: ReducerState, pending: Extract<PendingClientRequest, { type: "turn_start" }>, turnId: string, connectionId: number): void {
   const t = ensureTurn(s, pending.threadId, turnId);
@@ -62,7 +39,7 @@ export function onThreadTokenUsage(s: ReducerState, f: ThreadTokenUsageFact): vo
     }
     // With a known baseline the turn used total - baseline; without one (a cold resume with
     // no snapshot), the sum of the per-request `last` usages.
-    t.usage = t.usageBaseline ? sub(f.total, t.usageBaseline) : add(t.usage, f.last);
+    t.usage = t.usageBaseline ? subtractUsage(f.total, t.usageBaseline) : t.usage ? addUsage(t.usage, f.last) : { ...f.last };
   }
   th.lastTotalUsage = { ...f.total };
 }
