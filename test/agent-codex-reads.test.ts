@@ -6,7 +6,7 @@
 // then declined). Codex's legacy replay builds no commandExecution items; Spool's reader shows
 // them for the threads Spool wrote (Spool's mark on their session_meta, src/history/codex-lines.ts),
 // with their exit codes, and is otherwise Codex's field for field.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -17,24 +17,15 @@ import type { ApprovalDecision } from "../src/agent/events.js";
 import { loadConfig } from "../src/config/config.js";
 import { LocalThreadStore } from "../src/store/local/local-store.js";
 import { LiveThread } from "../src/live/live-thread.js";
-import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
 import { startCodex } from "./helpers/codex.js";
 import { startSpool } from "./helpers/spool.js";
-import { makeMockHome } from "./helpers/mock-home.js";
+import { useMockResponses } from "./helpers/mock-home.js";
 import { ENGINE_BASICS } from "./helpers/corpus-scenario.js";
 
-let mock: MockResponses;
-const dirs: string[] = [];
-before(async () => {
-  mock = await startMockResponses();
-});
-after(async () => {
-  await mock.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const fx = useMockResponses();
 
 test("Codex and Spool read a thread the turn engine wrote with the same turns and items", { timeout: 120_000 }, async () => {
-  const { root, home, ws } = makeMockHome(mock.url, { prefix: "spool-agent-reads-", dirs });
+  const { root, home, ws } = fx.makeHome({ prefix: "spool-agent-reads-" });
   const store = await LocalThreadStore.open({ home });
   const threadId = uuidv7();
   const live = await LiveThread.create(store, { threadId, source: "vscode", originator: "spool-agent-test", cliVersion: "0.169.0", cwd: ws, modelProvider: "mock", baseInstructions: "You are a test agent." });

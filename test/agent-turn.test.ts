@@ -4,7 +4,7 @@
 // plus patches that update/move/delete, steering, stream retries, token totals and approvals
 // by policy. Every notification and approval request is validated against the official
 // app-server schema, and every rollout item goes back through Spool's history reducer.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -20,24 +20,17 @@ import type { RolloutLine } from "../src/rollout/line.js";
 import type { RolloutItem } from "../src/store/types.js";
 import type { SpoolConfig } from "../src/config/config.js";
 import type { Turn } from "../src/protocol/v2.js";
-import { startMockResponses, type MockResponses, type MockScriptContext } from "./helpers/mock-responses.js";
+import type { MockScriptContext } from "./helpers/mock-responses.js";
+import { useMockResponses } from "./helpers/mock-home.js";
 import { validateNotification, validateServerRequest } from "./helpers/schema.js";
 import { ENGINE_BASICS } from "./helpers/corpus-scenario.js";
 
-let mock: MockResponses;
 const scripts = new Map<string, (ctx: MockScriptContext) => boolean | Promise<boolean>>();
-const dirs: string[] = [];
-
-before(async () => {
-  mock = await startMockResponses({ script: (ctx) => scripts.get(ctx.text)?.(ctx) ?? false });
-});
-after(async () => {
-  await mock.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const fx = useMockResponses({ script: (ctx) => scripts.get(ctx.text)?.(ctx) ?? false });
+const { dirs } = fx;
 
 function client(extra: Record<string, unknown> = {}): ResponsesClient {
-  const cfg = { modelProvider: "mock", model_providers: { mock: { base_url: mock.url, request_max_retries: 0, stream_max_retries: 0, ...extra } } };
+  const cfg = { modelProvider: "mock", model_providers: { mock: { base_url: fx.mock.url, request_max_retries: 0, stream_max_retries: 0, ...extra } } };
   return new ResponsesClient(resolveProvider(cfg as unknown as SpoolConfig));
 }
 
@@ -161,7 +154,7 @@ test("a plain reply: turn and item lifecycle, streamed deltas, usage, Codex's ro
   assert.equal(complete.turn_id, result.turnId);
   assert.equal(complete.last_agent_message, "Echo: hello there");
   // the request: the conversation, the tools, no reasoning for a model that has none
-  const body = mock.requests[mock.requests.length - 1].body;
+  const body = fx.mock.requests[fx.mock.requests.length - 1].body;
   assert.equal(body.model, "mock-model");
   assert.equal(body.store, false);
   assert.deepEqual(body.tools.map((t: { name?: string; type: string }) => t.name ?? t.type), ["exec_command", "web_search"]);
@@ -205,7 +198,7 @@ test("a shell command: real bash in the cwd, output deltas, exit code, Codex's o
     "ev:task_complete",
   ]);
   // the follow-up request carries the call and its output
-  const input = mock.requests[mock.requests.length - 1].body.input;
+  const input = fx.mock.requests[fx.mock.requests.length - 1].body.input;
   assert.deepEqual(input.slice(-2).map((i: { type: string }) => i.type), ["function_call", "function_call_output"]);
   assert.equal(input[input.length - 1].output, out);
 });
@@ -343,7 +336,7 @@ test("an interrupt during streaming ends the turn interrupted at once; the next 
   assert.equal(h.items[h.items.length - 1].payload.reason, "interrupted");
   const next = await h.turn("resume after interrupt");
   assert.equal(next.result.lastAgentMessage, "Echo: resume after interrupt");
-  const input = mock.requests[mock.requests.length - 1].body.input;
+  const input = fx.mock.requests[fx.mock.requests.length - 1].body.input;
   assert.ok(input.some((i: { content?: Array<{ text?: string }> }) => i.content?.[0]?.text?.startsWith("<turn_aborted>")));
 });
 
@@ -461,7 +454,7 @@ test("token usage: per-response last, thread totals across turns, resumed from t
     assert.equal(u.modelContextWindow, 258400);
   }
   // the mock bills 100 + 10 per input item and 20 output tokens
-  const inputs = mock.requests.slice(-3).map((r) => r.body.input.length);
+  const inputs = fx.mock.requests.slice(-3).map((r) => r.body.input.length);
   assert.deepEqual(usages.map((u) => u.last.inputTokens), inputs.map((n) => 100 + 10 * n));
   assert.equal(h.session.tokenUsage().total.total_tokens, total);
   const counts = h.items.filter((i) => i.payload.type === "token_count");
@@ -472,7 +465,7 @@ test("token usage: per-response last, thread totals across turns, resumed from t
   assert.deepEqual(resumed.modelInput(), h.session.modelInput());
   const r = await resumed.startTurn([{ type: "text", text: "after resume" }]).done;
   assert.equal(r.status, "completed");
-  const last = mock.requests[mock.requests.length - 1].body.input;
+  const last = fx.mock.requests[fx.mock.requests.length - 1].body.input;
   assert.equal(last.filter((i: { content?: Array<{ text?: string }> }) => i.content?.[0]?.text?.startsWith("<environment_context>")).length, 1, "context is given once per thread");
 });
 
@@ -628,7 +621,7 @@ test("streamed reasoning deltas, unknown tools and bad arguments, and the goal t
   assert.match(outputsOf(created.items)[0], /"objective":"ship the thread store"/);
   await g.turn("goaldone");
   assert.deepEqual(seen[1], { status: "complete" });
-  const tools = mock.requests[mock.requests.length - 1].body.tools.map((t: { name?: string; type: string }) => t.name ?? t.type);
+  const tools = fx.mock.requests[fx.mock.requests.length - 1].body.tools.map((t: { name?: string; type: string }) => t.name ?? t.type);
   assert.deepEqual(tools, ["exec_command", "get_goal", "create_goal", "update_goal", "web_search"]);
 });
 

@@ -1,7 +1,7 @@
 // The goals runtime on Spool's turn engine: the goal tools through the ToolRegistry hook, the
 // turn notifications fed to `observe`, the goal charged for the responses after create_goal, and
 // a continuation turn started by the policy when the first turn completes with an active goal.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -14,30 +14,22 @@ import type { SpoolConfig } from "../src/config/config.js";
 import { GoalStore, type GoalEvent } from "../src/goals/store.js";
 import { GoalRuntime } from "../src/goals/runtime.js";
 import { isGoalInternalContext } from "../src/goals/prompts.js";
-import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
+import { useMockResponses } from "./helpers/mock-home.js";
 
-let mock: MockResponses;
-const dirs: string[] = [];
-
-before(async () => {
-  mock = await startMockResponses({
-    // a goal turn (its input is goal internal context): the model completes the goal
-    script: (ctx) => {
-      const last = ctx.last;
-      const text = last?.type === "message" && last.role === "user" ? String(last.content?.[0]?.text ?? "") : "";
-      if (!isGoalInternalContext(text)) return false;
-      ctx.beginStream();
-      const rid = ctx.nextId("resp");
-      ctx.sse("response.output_item.done", { item: { type: "function_call", name: "update_goal", call_id: ctx.nextId("call"), arguments: JSON.stringify({ status: "complete" }) } });
-      ctx.completed(rid, { input: 400, output: 20, cached: 100 });
-      return true;
-    },
-  });
+const fx = useMockResponses({
+  // a goal turn (its input is goal internal context): the model completes the goal
+  script: (ctx) => {
+    const last = ctx.last;
+    const text = last?.type === "message" && last.role === "user" ? String(last.content?.[0]?.text ?? "") : "";
+    if (!isGoalInternalContext(text)) return false;
+    ctx.beginStream();
+    const rid = ctx.nextId("resp");
+    ctx.sse("response.output_item.done", { item: { type: "function_call", name: "update_goal", call_id: ctx.nextId("call"), arguments: JSON.stringify({ status: "complete" }) } });
+    ctx.completed(rid, { input: 400, output: 20, cached: 100 });
+    return true;
+  },
 });
-after(async () => {
-  await mock.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const { dirs } = fx;
 
 test("goal tools and accounting on the turn engine, with a continuation turn", { timeout: 60_000 }, async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "spool-goals-agent-"));
@@ -57,7 +49,7 @@ test("goal tools and accounting on the turn engine, with a continuation turn", {
       turns.push(session.startTurn([{ type: "text", text }]).done);
     },
   });
-  const provider = resolveProvider({ modelProvider: "mock", model_providers: { mock: { base_url: mock.url, request_max_retries: 0, stream_max_retries: 0 } } } as unknown as SpoolConfig);
+  const provider = resolveProvider({ modelProvider: "mock", model_providers: { mock: { base_url: fx.mock.url, request_max_retries: 0, stream_max_retries: 0 } } } as unknown as SpoolConfig);
   session = new AgentSession({
     threadId,
     cwd: root,

@@ -7,30 +7,21 @@
 //  - a command-execution event per command, with duration_ms >= 0;
 //  - codex_goal_events created, usage_accounted and status_changed with the goal's id;
 // and with `[analytics] enabled = false` nothing is stored.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
 import { startSpool, spoolMain } from "./helpers/spool.js";
 import type { TranscriptLine } from "./helpers/rpc-client.js";
 import { runCorpusScenario, type CorpusRun } from "./helpers/corpus-scenario.js";
-import { makeMockHome, type MockHome } from "./helpers/mock-home.js";
+import { useMockResponses, type MockHome } from "./helpers/mock-home.js";
 import { GoalStore } from "../src/goals/store.js";
 
-let mock: MockResponses;
-const dirs: string[] = [];
-before(async () => {
-  mock = await startMockResponses();
-});
-after(async () => {
-  await mock.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const fx = useMockResponses();
 
 function makeHome(extra = ""): MockHome {
-  return makeMockHome(mock.url, { prefix: "spool-analytics-", dirs, under: "work", extra });
+  return fx.makeHome({ prefix: "spool-analytics-", under: "work", extra });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,12 +14,11 @@
 // src/history/codex-lines.ts), so Spool's reads equal what Codex recorded, commands and exit codes
 // included, and a cold Codex's read of Spool's home equals Spool's read minus its commandExecution
 // items (the rest field for field).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
 import { spoolMain } from "./helpers/spool.js";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -27,18 +26,11 @@ import { startCodex } from "./helpers/codex.js";
 import { corpusFixtureDir } from "./helpers/paths.js";
 import type { TranscriptLine } from "./helpers/rpc-client.js";
 import { corpusTexts, runCorpusScenario, type CorpusRun } from "./helpers/corpus-scenario.js";
-import { makeMockHome } from "./helpers/mock-home.js";
+import { useMockResponses } from "./helpers/mock-home.js";
 import { validateNotification, validateResponse, validateServerRequest } from "./helpers/schema.js";
 
-let mock: MockResponses;
-const dirs: string[] = [];
-before(async () => {
-  mock = await startMockResponses();
-});
-after(async () => {
-  await mock.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const fx = useMockResponses();
+const { dirs } = fx;
 
 const CORPUS = corpusFixtureDir();
 const CODEX_WS = "/home/dev/codex-demo/work/ws";
@@ -46,7 +38,7 @@ const readJson = (f: string) => JSON.parse(fs.readFileSync(f, "utf8"));
 
 /** The scenario in a fresh home laid out like the corpus's (`<root>/work/{home,ws}`). */
 function runScenario(variant: "a" | "b"): Promise<CorpusRun> {
-  const { home, ws } = makeMockHome(mock.url, { prefix: `spool-corpus-${variant}-`, dirs, under: "work" });
+  const { home, ws } = fx.makeHome({ prefix: `spool-corpus-${variant}-`, under: "work" });
   return runCorpusScenario(home, ws, { variant });
 }
 

@@ -4,13 +4,12 @@
 // the running turn, reads of a running thread, approvals cancelled by an interrupt, forks with
 // lastTurnId read back by a cold Codex, names, git metadata, archive/unarchive notifications,
 // thread/loaded/list paging, and (in process) the retry error of a resume while the thread closes.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
 import { startSpool } from "./helpers/spool.js";
-import { makeMockHome, type MockHome } from "./helpers/mock-home.js";
+import { useMockResponses, type MockHome } from "./helpers/mock-home.js";
 import { startCodex } from "./helpers/codex.js";
 import type { RpcClient } from "./helpers/rpc-client.js";
 import { validateNotification, validateResponse, validateServerRequest } from "./helpers/schema.js";
@@ -19,20 +18,13 @@ import { Connection } from "../src/server/connection.js";
 import { copyCorpusHome } from "./helpers/compare.js";
 import { corpusFixtureDir } from "./helpers/paths.js";
 
-let mock: MockResponses;
-const dirs: string[] = [];
-before(async () => {
-  mock = await startMockResponses();
-});
-after(async () => {
-  await mock.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
+const fx = useMockResponses();
+const { dirs } = fx;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function makeHome(approval = "on-request"): MockHome {
-  return makeMockHome(mock.url, { prefix: "spool-life-", dirs, approval });
+  return fx.makeHome({ prefix: "spool-life-", approval });
 }
 
 type Outcome = { ok: unknown } | { error: { code: number; message: string } };
@@ -236,7 +228,7 @@ test("turns, forks, names, metadata, archive and loaded lists on Spool, in Codex
     await c.waitForNotification("thread/started", (p) => p.thread.id === f2.thread.id);
     const tf = await req("turn/start", { threadId: f2.thread.id, input: text("in the fork") });
     await c.waitForNotification("turn/completed", (p) => p.turn.id === tf.turn.id);
-    const model = mock.requests.at(-1)!.body.input.filter((x: any) => x.type === "message" && x.role === "user").map((x: any) => x.content[0].text);
+    const model = fx.mock.requests.at(-1)!.body.input.filter((x: any) => x.type === "message" && x.role === "user").map((x: any) => x.content[0].text);
     assert.deepEqual(
       model.filter((s: string) => !s.startsWith("<")),
       ["hello", "in the fork"],

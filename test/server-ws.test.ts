@@ -3,34 +3,27 @@
 // same params) and its answer wins; idle unload after the configured delay; the overload error
 // for a connection with too many requests in flight; a slow consumer is disconnected without
 // holding back the others; a token is required off loopback.
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { startMockResponses, type MockResponses } from "./helpers/mock-responses.js";
 import { startSpoolWs, WsRpcClient, type SpoolWsServer } from "./helpers/ws-client.js";
-import { makeMockHome } from "./helpers/mock-home.js";
+import { useMockResponses } from "./helpers/mock-home.js";
 import type { Notification } from "./helpers/rpc-client.js";
 import { validateNotification, validateServerRequest } from "./helpers/schema.js";
 import { AppServer } from "../src/server/app.js";
 import { serveWebSocket } from "../src/server/websocket.js";
 
-let mock: MockResponses;
-const dirs: string[] = [];
 const servers: SpoolWsServer[] = [];
 const clients: WsRpcClient[] = [];
 
-before(async () => {
-  mock = await startMockResponses();
-});
+// registered first, so it runs before the mock server closes
 after(async () => {
   for (const c of clients) c.terminate();
   for (const s of servers) await s.stop();
-  await mock.close();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-const makeHome = () => makeMockHome(mock.url, { prefix: "spool-ws-", dirs });
+const fx = useMockResponses();
+const makeHome = () => fx.makeHome({ prefix: "spool-ws-" });
 
 async function server(env: Record<string, string> = {}) {
   const h = makeHome();

@@ -1,8 +1,11 @@
 // A Codex/Spool home whose config.toml points at the project's scripted Responses server
-// (mock-responses.ts), with a workspace beside it, for tests that run turns or read threads.
+// (mock-responses.ts), with a workspace beside it, for tests that run turns or read threads; and
+// the per-file fixture that starts that server and removes the homes.
+import { before, after } from "node:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { startMockResponses, type MockResponses, type MockResponsesOptions } from "./mock-responses.js";
 
 export interface MockConfigOptions {
   /** approval_policy (default "on-request"). */
@@ -50,4 +53,38 @@ export function makeMockHome(baseUrl: string, o: MockHomeOptions): MockHome {
   fs.mkdirSync(ws, { recursive: true });
   fs.writeFileSync(path.join(home, "config.toml"), mockConfigToml(baseUrl, o));
   return { root, home, ws };
+}
+
+export interface MockFixture {
+  /** The scripted Responses server (once the file's `before` hook has run). */
+  readonly mock: MockResponses;
+  /** Temp dirs removed after the file's tests. */
+  readonly dirs: string[];
+  /** A fresh home pointing at the server, its root in `dirs`. */
+  makeHome(o: Omit<MockHomeOptions, "dirs">): MockHome;
+}
+
+/**
+ * For a test file: registers the `before` hook that starts the scripted Responses server and
+ * the `after` hook that closes it and removes `dirs` (after any `after` hook registered earlier).
+ */
+export function useMockResponses(opts: MockResponsesOptions = {}): MockFixture {
+  let mock: MockResponses | undefined;
+  const dirs: string[] = [];
+  before(async () => {
+    mock = await startMockResponses(opts);
+  });
+  after(async () => {
+    await mock?.close();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+  const fixture: MockFixture = {
+    get mock() {
+      if (!mock) throw new Error("the mock Responses server starts in the test file's before hook");
+      return mock;
+    },
+    dirs,
+    makeHome: (o) => makeMockHome(fixture.mock.url, { ...o, dirs }),
+  };
+  return fixture;
 }
