@@ -334,27 +334,10 @@ export class LoadedThread {
       await running.done;
     }
     const release = this.hold();
-    try {
-      this.currentTurn = turnId;
-      this.systemError = false;
-      this.updateStatus();
-      const turn = this.session.startTurn(input, { ...overrides, turnId });
-      for (const k of ["cwd", "model", "approvalPolicy", "sandboxMode", "reasoningEffort"] as const) {
-        const v = overrides[k];
-        if (v !== undefined) (this.settings as unknown as Record<string, unknown>)[k] = v;
-      }
-      void turn.done.then((r) => {
-        // an engine failure that never announced the end still ends the turn here
-        if (this.currentTurn === r.turnId) {
-          this.turnEnded(r.turnId);
-          this.host.maybeIdle(this);
-        }
-      });
-    } catch (e) {
-      if (this.currentTurn === turnId) this.currentTurn = null;
-      this.updateStatus();
-      release();
-      throw e;
+    this.launchTurn(turnId, () => this.session.startTurn(input, { ...overrides, turnId }), release);
+    for (const k of ["cwd", "model", "approvalPolicy", "sandboxMode", "reasoningEffort"] as const) {
+      const v = overrides[k];
+      if (v !== undefined) (this.settings as unknown as Record<string, unknown>)[k] = v;
     }
     return new WithFollowUp({ turn: { id: turnId, rootTurnId: turnId, items: [], itemsView: "notLoaded", status: "inProgress", error: null, startedAt: null, completedAt: null, durationMs: null } }, release);
   }
@@ -370,12 +353,23 @@ export class LoadedThread {
     const turnId = uuidv7();
     const last = this.session.lastTurn;
     this.automatic = { turnId, release: this.hold() };
+    const attribution = { trigger, parentTurnId: last?.id ?? null, rootTurnId: last?.rootId ?? null };
+    this.launchTurn(turnId, () => this.session.startTurn([], { turnId, rawInput: items, attribution }), () => this.releaseAutomatic(turnId));
+    return turnId;
+  }
+
+  /**
+   * Makes `turnId` the running turn and starts it in the engine (`start`). When the engine is
+   * done, an automatic turn's hold goes if it is still there, and a turn whose end was never
+   * announced (an engine failure) ends here. If `start` throws, no turn runs (the status says
+   * so), `undo` runs and the error propagates.
+   */
+  private launchTurn(turnId: string, start: () => { done: Promise<{ turnId: string }> }, undo: () => void): void {
     try {
       this.currentTurn = turnId;
       this.systemError = false;
       this.updateStatus();
-      const turn = this.session.startTurn([], { turnId, rawInput: items, attribution: { trigger, parentTurnId: last?.id ?? null, rootTurnId: last?.rootId ?? null } });
-      void turn.done.then((r) => {
+      void start().done.then((r) => {
         this.releaseAutomatic(r.turnId);
         if (this.currentTurn === r.turnId) {
           this.turnEnded(r.turnId);
@@ -385,10 +379,9 @@ export class LoadedThread {
     } catch (e) {
       if (this.currentTurn === turnId) this.currentTurn = null;
       this.updateStatus();
-      this.releaseAutomatic(turnId);
+      undo();
       throw e;
     }
-    return turnId;
   }
 
   steer(input: UserInput[], expectedTurnId: string): { turnId: string } {
