@@ -19,6 +19,7 @@ import { registerGoalMethods } from "./methods/goals.js";
 import { GoalsFeature } from "./goals-feature.js";
 import { ServerRequests } from "./server-requests.js";
 import { DEFAULT_IDLE_UNLOAD_MS, ThreadRegistry, type ThreadExtension } from "./thread-registry.js";
+import { KeyedQueue } from "../util/keyed-queue.js";
 
 export type MethodHandler = (params: unknown, conn: Connection) => Promise<unknown> | unknown;
 
@@ -55,7 +56,7 @@ export class AppServer {
   readonly goals: GoalsFeature | null;
   private readonly opts: AppServerOptions;
   private registry: ThreadRegistry | null = null;
-  private readonly threadChains = new Map<string, Promise<void>>();
+  private readonly threadQueue = new KeyedQueue();
   private store: LocalThreadStore | null = null;
   private disabledGoals: GoalStore | null = null;
 
@@ -119,17 +120,7 @@ export class AppServer {
   }
 
   serializeThread<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.threadChains.get(key) ?? Promise.resolve();
-    const run = prev.then(fn);
-    const tail = run.then(
-      () => {},
-      () => {},
-    );
-    this.threadChains.set(key, tail);
-    void tail.then(() => {
-      if (this.threadChains.get(key) === tail) this.threadChains.delete(key);
-    });
-    return run;
+    return this.threadQueue.run(key, fn);
   }
 
   /** The loaded threads (the writing half of the server), created on first use. */
