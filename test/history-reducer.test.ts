@@ -6,10 +6,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseRolloutLine, type RolloutLine } from "../src/rollout/line.js";
+import type { RolloutLine } from "../src/rollout/line.js";
 import { loadThreadHistory } from "../src/history/load.js";
 import { ThreadHistoryReducer, interruptStaleTurns } from "../src/history/reducer.js";
 import { HistoryRequestError, listItems, listTurns } from "../src/history/paging.js";
+import { parsedLines, reduceLines } from "./fixtures/projections/helpers.js";
 import { shellJoin } from "../src/history/shell.js";
 import type { Turn } from "../src/protocol/v2.js";
 
@@ -29,23 +30,6 @@ const corpusResolve = async (id: string) => {
   const f = fs.readdirSync(corpusDir).find((x) => x.endsWith(`${id}.jsonl`));
   return f ? path.join(corpusDir, f) : null;
 };
-
-function parsedLines(text: string): { line: RolloutLine; ordinal: number }[] {
-  const out: { line: RolloutLine; ordinal: number }[] = [];
-  let i = 0;
-  for (const l of text.split("\n")) {
-    if (!l) continue;
-    const idx = i++;
-    const r = parseRolloutLine(l);
-    if (r.kind === "line") out.push({ line: r.line, ordinal: r.line.ordinal ?? idx });
-  }
-  return out;
-}
-
-function reduce(lines: { line: RolloutLine; ordinal: number }[], h = new ThreadHistoryReducer()): ThreadHistoryReducer {
-  for (const { line, ordinal } of lines) h.feed(line, ordinal);
-  return h;
-}
 
 /** Everything paging can observe about a reducer, as JSON. */
 function observe(h: ThreadHistoryReducer, threadId: string): string {
@@ -75,7 +59,7 @@ function sampleRollouts(): { name: string; threadId: string; text: string }[] {
 test("incremental: feeding lines one by one with turns() in between equals one pass; old results stay unchanged", () => {
   for (const { name, threadId, text } of sampleRollouts()) {
     const lines = parsedLines(text);
-    const once = observe(reduce(lines), threadId);
+    const once = observe(reduceLines(lines), threadId);
     const h = new ThreadHistoryReducer();
     const seen: { turns: Turn[]; json: string }[] = [];
     for (const { line, ordinal } of lines) {
@@ -92,12 +76,12 @@ test("incremental: feeding lines one by one with turns() in between equals one p
 test("snapshot()/restore() mid-stream, then continuing, equals a full pass", () => {
   for (const { name, threadId, text } of sampleRollouts()) {
     const lines = parsedLines(text);
-    const once = observe(reduce(lines), threadId);
+    const once = observe(reduceLines(lines), threadId);
     const step = Math.max(1, Math.floor(lines.length / 12));
     for (let cut = 0; cut <= lines.length; cut += step) {
-      const first = reduce(lines.slice(0, cut));
+      const first = reduceLines(lines.slice(0, cut));
       const snap = JSON.parse(JSON.stringify(first.snapshot()));
-      const resumed = reduce(lines.slice(cut), ThreadHistoryReducer.restore(snap));
+      const resumed = reduceLines(lines.slice(cut), ThreadHistoryReducer.restore(snap));
       assert.equal(observe(resumed, threadId), once, `${name} cut at ${cut}`);
       // the snapshot is detached from the reducer it came from
       first.feed(lines[lines.length - 1].line, 10_000);
@@ -182,7 +166,7 @@ test("a truncated last line (torn write) is ignored; unknown line types and even
     const noisyFile = path.join(tmp, `rollout-y-${APPROVALS}.jsonl`);
     fs.writeFileSync(noisyFile, noisy + "\n");
     assert.equal(JSON.stringify((await loadThreadHistory(noisyFile, async () => null)).turns()), want);
-    assert.equal(JSON.stringify(reduce(parsedLines(noisy)).turns()), want);
+    assert.equal(JSON.stringify(reduceLines(parsedLines(noisy)).turns()), want);
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

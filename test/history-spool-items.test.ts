@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseRolloutLine, type JsonObject, type RolloutLine } from "../src/rollout/line.js";
+import type { JsonObject, RolloutLine } from "../src/rollout/line.js";
 import { formatRolloutItem, sessionMetaPayload, SPOOL_ITEMS_FIELD } from "../src/rollout/writer-format.js";
 import { loadThreadHistory } from "../src/history/load.js";
 import { ThreadHistoryReducer } from "../src/history/reducer.js";
@@ -21,29 +21,12 @@ import { Projector } from "../src/projections/projector.js";
 import { agentMessage, commandExecution, ev, reasoning, taskComplete, taskStarted, userMessage, type CommandExecutionFields } from "../src/agent/rollout-items.js";
 import type { RolloutItem } from "../src/store/types.js";
 import type { Turn } from "../src/protocol/v2.js";
-import { randomRollout, withSpoolMark } from "./fixtures/projections/helpers.js";
+import { parsedLines, randomRollout, reduceLines, withSpoolMark } from "./fixtures/projections/helpers.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const sampleDirs = [path.join(root, "test/fixtures/history/corpus"), path.join(root, "test/fixtures/history/probes")];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "history-spool-items-"));
 process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function parsedLines(text: string): { line: RolloutLine; ordinal: number }[] {
-  const out: { line: RolloutLine; ordinal: number }[] = [];
-  let i = 0;
-  for (const l of text.split("\n")) {
-    if (!l) continue;
-    const idx = i++;
-    const r = parseRolloutLine(l);
-    if (r.kind === "line") out.push({ line: r.line, ordinal: r.line.ordinal ?? idx });
-  }
-  return out;
-}
-
-function reduce(lines: { line: RolloutLine; ordinal: number }[], h = new ThreadHistoryReducer()): ThreadHistoryReducer {
-  for (const { line, ordinal } of lines) h.feed(line, ordinal);
-  return h;
-}
 
 /** The rollout's text without Spool's mark on its first line. */
 function withoutMark(text: string): string {
@@ -96,7 +79,7 @@ test("a marked thread shows its commands (status, exit code, output) in their tu
   assert.equal(JSON.parse(text.slice(0, text.indexOf("\n"))).payload[SPOOL_ITEMS_FIELD], 1, "Spool's legacy session_meta carries the mark");
   const marked = await loadText(text, `rollout-2026-01-01T00-00-00-${THREAD}.jsonl`);
   const turns = marked.turns();
-  assert.deepEqual(JSON.stringify(reduce(parsedLines(text)).turns()), JSON.stringify(turns), "the loader (with its triage) equals a line-by-line reducer");
+  assert.deepEqual(JSON.stringify(reduceLines(parsedLines(text)).turns()), JSON.stringify(turns), "the loader (with its triage) equals a line-by-line reducer");
   assert.deepEqual(
     turns.map((t) => `${t.id}:${t.items.map((i) => i.type).join("+")}`),
     ["t1:userMessage+agentMessage", "t2:userMessage+reasoning+commandExecution+commandExecution+agentMessage", "t4:userMessage+commandExecution+agentMessage"],
@@ -132,7 +115,7 @@ test("a marked thread shows its commands (status, exit code, output) in their tu
   const unmarked = await loadText(plain, `rollout-2026-01-01T00-00-01-${THREAD}.jsonl`);
   assert.equal(commandsOf(unmarked.turns()).length, 0);
   assert.equal(JSON.stringify(unmarked.turns()), JSON.stringify(withoutCommands(turns)));
-  assert.equal(JSON.stringify(reduce(parsedLines(plain)).turns()), JSON.stringify(unmarked.turns()));
+  assert.equal(JSON.stringify(reduceLines(parsedLines(plain)).turns()), JSON.stringify(unmarked.turns()));
 });
 
 test("every legacy sample rollout and random marked streams: the marked reading minus commands is the unmarked one; loader equals reducer; snapshots keep the mark", async () => {
@@ -148,19 +131,19 @@ test("every legacy sample rollout and random marked streams: the marked reading 
     const lines = parsedLines(text);
     const plainLines = parsedLines(withoutMark(text));
     const threadId = String((lines[0].line.payload as JsonObject).id);
-    const once = reduce(lines);
+    const once = reduceLines(lines);
     const turns = once.turns();
     commands += commandsOf(turns).length;
-    assert.equal(JSON.stringify(withoutCommands(turns)), JSON.stringify(reduce(plainLines).turns()), `${name}: minus commands, as Codex reads it`);
+    assert.equal(JSON.stringify(withoutCommands(turns)), JSON.stringify(reduceLines(plainLines).turns()), `${name}: minus commands, as Codex reads it`);
     const file = `rollout-2026-01-01T00-00-00-${threadId}.jsonl`;
     assert.equal(JSON.stringify((await loadText(text, file)).turns()), JSON.stringify(turns), `${name}: loader`);
-    assert.equal(JSON.stringify((await loadText(withoutMark(text), file)).turns()), JSON.stringify(reduce(plainLines).turns()), `${name}: loader, unmarked`);
+    assert.equal(JSON.stringify((await loadText(withoutMark(text), file)).turns()), JSON.stringify(reduceLines(plainLines).turns()), `${name}: loader, unmarked`);
     // snapshot and restore anywhere (right after the session_meta too), then go on
     const step = Math.max(1, Math.floor(lines.length / 10));
     for (const cut of [1, ...Array.from({ length: Math.ceil(lines.length / step) }, (_, k) => k * step)]) {
-      const snap = JSON.parse(JSON.stringify(reduce(lines.slice(0, cut)).snapshot()));
+      const snap = JSON.parse(JSON.stringify(reduceLines(lines.slice(0, cut)).snapshot()));
       if (cut >= 1) assert.equal(snap.spoolItems, true, `${name} cut at ${cut}: the snapshot carries the mark`);
-      const resumed = reduce(lines.slice(cut), ThreadHistoryReducer.restore(snap));
+      const resumed = reduceLines(lines.slice(cut), ThreadHistoryReducer.restore(snap));
       assert.equal(JSON.stringify(resumed.turns()), JSON.stringify(turns), `${name} cut at ${cut}`);
       assert.equal(JSON.stringify(ThreadHistoryReducer.restore(snap).snapshot()), JSON.stringify(snap));
     }
