@@ -82,7 +82,7 @@ export const processTag = () => `pid ${process.pid} on ${os.hostname()}`;
  * The session-level writer locks of one store, all held by one dedicated connection (so a store
  * with many open threads uses one extra connection, not one per thread). When that connection
  * ends, every lock it held is gone: `onLost` is told, and the store's fencing token (see
- * postgres-store.ts) keeps a writer that lost its lock from writing after another took over.
+ * writer-lifecycle.ts) keeps a writer that lost its lock from writing after another took over.
  */
 export class WriterLocks {
   private client: pg.Client | null = null;

@@ -12,7 +12,7 @@
 //                       metadata write: a created thread is readable but not listed),
 //                       `last_seq` (the seq of the thread's last rollout item; appends advance it
 //                       under the row lock) and `writer_token` (the fencing token of the explicit
-//                       writer, see postgres-store.ts).
+//                       writer, see writer-lifecycle.ts).
 //  spool_rollout_items  the raw history: (namespace, thread_id, seq) -> item. seq 0 is the
 //                       session_meta written at creation; seqs are dense. `item` is `json`, not
 //                       `jsonb`: the rollout item is kept byte for byte (key order, and strings
