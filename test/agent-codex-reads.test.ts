@@ -10,7 +10,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { AgentSession } from "../src/agent/turn.js";
+import { AgentSession } from "../src/agent/session.js";
 import { resolveAgentConfig } from "../src/agent/config.js";
 import { uuidv7 } from "../src/agent/ids.js";
 import type { ApprovalDecision } from "../src/agent/events.js";

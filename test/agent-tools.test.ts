@@ -15,7 +15,7 @@ import { resolveAgentConfig, resolveProvider } from "../src/agent/config.js";
 import { ConfigError, type SpoolConfig } from "../src/config/config.js";
 import { EXEC_COMMAND_SPEC } from "../src/agent/tools/exec-command.js";
 import { CREATE_GOAL_SPEC, GET_GOAL_SPEC, goalTools, UPDATE_GOAL_SPEC } from "../src/agent/tools/goals.js";
-import { defaultToolRegistry } from "../src/agent/turn.js";
+import { defaultToolRegistry } from "../src/agent/tools/defaults.js";
 import { commandNeedsApproval, patchNeedsApproval } from "../src/agent/approvals.js";
 import { uuidv7 } from "../src/agent/ids.js";
 import { repoRoot } from "./helpers/paths.js";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { AgentSession } from "../src/agent/turn.js";
+import { AgentSession } from "../src/agent/session.js";
 import { ResponsesClient } from "../src/agent/model-client.js";
 import { resolveProvider } from "../src/agent/config.js";
 import type { TurnNotification } from "../src/agent/events.js";

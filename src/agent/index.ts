@@ -1,5 +1,8 @@
-// The turn engine's public surface (see turn.ts for how a turn runs).
-export { AgentSession, RunningTurn, defaultToolRegistry, DEFAULT_EXEC_TIMEOUT_MS, type AgentSessionOptions, type TurnAttribution, type TurnRef, type TurnResult, type TurnSettings, type TurnStartOptions, type UserInput } from "./turn.js";
+// The turn engine's public surface (see session.ts for the session, turn.ts for how a turn runs).
+export { AgentSession, type AgentSessionOptions, type TurnAttribution, type TurnRef, type TurnSettings, type TurnStartOptions, type UserInput } from "./session.js";
+export { RunningTurn, type TurnResult } from "./turn.js";
+export { DEFAULT_EXEC_TIMEOUT_MS } from "./tool-calls.js";
+export { defaultToolRegistry } from "./tools/defaults.js";
 export { resolveAgentConfig, resolveProvider, type AgentConfig, type ApprovalPolicy, type ProviderConfig, type SandboxMode, type WebSearchMode } from "./config.js";
 export { ResponsesClient, ModelError, type ModelClient, type ModelRequest, type ModelStreamEvent } from "./model-client.js";
 export {

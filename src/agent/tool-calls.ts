@@ -1,0 +1,108 @@
+// Running a turn's tool calls: the model's function calls go through the session's ToolRegistry
+// one after another, each output recorded as its function_call_output. Every call recorded in
+// the conversation needs an output before the conversation goes back to the model, so a call is
+// tracked from when it is recorded (`recorded`) until it is answered; an ending turn answers the
+// rest "aborted" (`answerUnanswered`). A handler's approval request goes to the session's
+// ApprovalHandler (declined without one) and is abandoned when the turn stops.
+import type { JsonObject } from "../rollout/line.js";
+import type { RolloutItem } from "../store/types.js";
+import type { ApprovalDecision, ApprovalHandler, ApprovalKind } from "./events.js";
+import * as R from "./rollout-items.js";
+import type { AgentSession } from "./session.js";
+import type { ToolContext } from "./tools/registry.js";
+import type { TurnControl } from "./turn-control.js";
+import type { TurnOutput } from "./turn-output.js";
+
+/** Command timeout when neither the call nor the session gives one. */
+export const DEFAULT_EXEC_TIMEOUT_MS = 10 * 60_000;
+
+export class ToolCalls {
+  /** function calls recorded without an output yet (call id -> custom?) */
+  private readonly unanswered = new Map<string, boolean>();
+
+  constructor(
+    private readonly session: AgentSession,
+    private readonly control: TurnControl,
+    private readonly output: TurnOutput,
+    private readonly now: () => number,
+  ) {}
+
+  /** A call is in the conversation and waits for its output. */
+  recorded(callId: string, custom: boolean): void {
+    this.unanswered.set(callId, custom);
+  }
+
+  /** Runs the calls in order; a tool's failure is its output, the turn's interrupt is thrown. */
+  async run(calls: JsonObject[]): Promise<void> {
+    for (const call of calls) {
+      this.control.throwIfStopped();
+      const callId = String(call.call_id);
+      const custom = call.type === "custom_tool_call";
+      const name = typeof call.name === "string" ? call.name : String(call.type);
+      let output: string;
+      let interrupt = false;
+      const tool = call.type === "function_call" ? this.session.tools.get(name) : undefined;
+      if (custom) output = `unsupported custom tool call: ${name}`;
+      else if (!tool) output = `unsupported call: ${name}`;
+      else {
+        let args: JsonObject | null = null;
+        try {
+          const raw = typeof call.arguments === "string" && call.arguments.trim() !== "" ? JSON.parse(call.arguments) : {};
+          if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new Error("arguments must be a JSON object");
+          args = raw as JsonObject;
+          output = "";
+        } catch (e) {
+          output = `failed to parse function arguments: ${(e as Error).message}`;
+        }
+        if (args) {
+          try {
+            const r = await tool.handle(args, this.context(callId));
+            output = r.output;
+            interrupt = r.interruptTurn === true;
+          } catch (e) {
+            if (this.control.stopped) throw e;
+            output = `${name} failed: ${(e as Error).message}`;
+          }
+        }
+      }
+      this.unanswered.delete(callId);
+      await this.output.emit([R.functionCallOutput(callId, output, custom)]);
+      // an approval answered "cancel": the output is recorded first, then the turn stops
+      if (interrupt) this.control.stop();
+    }
+  }
+
+  /** "aborted" outputs for the calls still waiting (the conversation must stay answerable). */
+  answerUnanswered(): RolloutItem[] {
+    const out = [...this.unanswered].map(([callId, custom]) => R.functionCallOutput(callId, "aborted", custom));
+    this.unanswered.clear();
+    return out;
+  }
+
+  private context(callId: string): ToolContext {
+    const opts = this.session.internals.opts;
+    const s = this.session.settings;
+    return {
+      threadId: this.session.threadId,
+      turnId: this.output.turnId,
+      callId,
+      cwd: s.cwd,
+      signal: this.control.signal,
+      approvalPolicy: s.approvalPolicy,
+      sandboxMode: s.sandboxMode,
+      sessionApprovals: this.session.sessionApprovals,
+      env: opts.env ?? process.env,
+      execTimeoutMs: opts.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
+      now: () => this.now(),
+      notify: (n) => this.output.notify(n),
+      emitRollout: (items) => this.output.emit(items),
+      requestApproval: (kind, params) => this.requestApproval(kind, params),
+    };
+  }
+
+  private async requestApproval(kind: ApprovalKind, params: Parameters<ApprovalHandler>[1]): Promise<ApprovalDecision> {
+    const handler = this.session.internals.opts.requestApproval;
+    if (!handler) return "decline";
+    return await this.control.untilStopped((signal) => handler(kind, params, { signal }));
+  }
+}
