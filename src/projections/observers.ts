@@ -5,7 +5,7 @@
 //   ThreadItemProjection    item upserts and tombstones, with stable item ordinals and `isOpen`
 //   TurnSummaryProjection   turn status, timing, error, rollout ordinal, summary items
 //   LifecycleProjection     turn.started / turn.completed / turn.cancelled / turn.failed /
-//                           thread.rolled_back, numbered like the outbox (see core.ts for which
+//                           thread.rolled_back, numbered like the outbox (see lifecycle.ts for which
 //                           events are deliberately not lifecycle events)
 //
 // Mutations use Codex's `ThreadHistoryMutation` envelope `{type, schema_version: 1, payload}`.

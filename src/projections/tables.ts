@@ -1,6 +1,6 @@
 // Rows of the projection tables (db.ts) and the prepared statements that read and write them.
-// The projection reducer (core.ts) looks finished turns and items up here instead of keeping
-// them in memory: that is what keeps its checkpoint as small as the open turn.
+// The projection reducer (core.ts and its modes) looks finished turns and items up here instead
+// of keeping them in memory: that is what keeps its checkpoint as small as the open turn.
 import type Database from "better-sqlite3";
 import type { TurnError, TurnStatus } from "../protocol/v2.js";
 
