@@ -4,19 +4,19 @@
 // created once per turn id and is frozen once it reaches a terminal status; items are keyed by
 // item id, keep the position and lifecycle times of their first appearance, and belong to the turn
 // id their event names (even one with no turn row).
-import type { JsonObject } from "../rollout/line.js";
-import type { Turn } from "../protocol/v2.js";
-import { asNum, asStr, isObj } from "./codex-json.js";
-import { START_EVENTS, TERMINAL_EVENTS } from "./codex-lines.js";
-import { coreItemToThreadItem } from "./items.js";
-import { turnErrorFrom } from "./turn-error.js";
+//
+// The rules themselves are paginated-rules.ts (shared with the projection reducer's paginated
+// mode); this file is their in-memory store of rows.
+import type { Json, JsonObject } from "../rollout/line.js";
+import type { ThreadItem, Turn } from "../protocol/v2.js";
+import { feedPaginatedEvent, type PaginatedRowStore } from "./paginated-rules.js";
 import { newTurn, turnView, type HistoryContext, type ItemRec, type TurnRec } from "./turn-records.js";
 
 interface Bucket {
   items: ItemRec[];
 }
 
-export class PaginatedProjection {
+export class PaginatedProjection implements PaginatedRowStore<TurnRec, ItemRec> {
   // Fields are read and written by the reducer's snapshot/restore (snapshot.ts).
   rows: TurnRec[] = [];
   readonly rowById = new Map<string, TurnRec>();
@@ -31,64 +31,7 @@ export class PaginatedProjection {
   constructor(private readonly ctx: HistoryContext) {}
 
   event(p: JsonObject, ordinal: number): void {
-    const type = p.type;
-    if (typeof type !== "string") return;
-    if (START_EVENTS.has(type)) {
-      const id = asStr(p.turn_id);
-      if (id === null || this.rowById.has(id)) return;
-      const t = newTurn(this.ctx, id, ordinal);
-      t.status = "inProgress";
-      t.rootTurnId = asStr(p.root_turn_id);
-      t.startedAt = asNum(p.started_at);
-      this.rows.push(t);
-      this.rowById.set(id, t);
-      this.current = t;
-      this.ctx.dirty(t);
-    } else if (TERMINAL_EVENTS.has(type)) {
-      const id = asStr(p.turn_id);
-      if (id === null) return;
-      const t = this.rowById.get(id) ?? this.createRow(id, ordinal);
-      if (t.status !== "inProgress") return;
-      const err = isObj(p.error) ? p.error : null;
-      t.status = err ? "failed" : "completed";
-      t.error = err ? turnErrorFrom(err) : null;
-      t.startedAt = asNum(p.started_at);
-      t.completedAt = asNum(p.completed_at);
-      t.durationMs = asNum(p.duration_ms);
-      t.finalAgentId = this.pickFinalAgent(t.id);
-      if (this.current === t) this.current = null;
-      this.ctx.dirty(t);
-    } else if (type === "turn_aborted") {
-      const id = asStr(p.turn_id);
-      const t = id !== null ? this.rowById.get(id) ?? this.createRow(id, ordinal) : this.current;
-      if (!t || t.status !== "inProgress") return;
-      t.status = "interrupted";
-      // an abort that names its turn rewrites the row's times; one that does not keeps startedAt
-      if (id !== null) t.startedAt = asNum(p.started_at);
-      t.completedAt = asNum(p.completed_at);
-      t.durationMs = asNum(p.duration_ms);
-      if (this.current === t) this.current = null;
-      this.ctx.dirty(t);
-    } else if (type === "item_completed") {
-      const raw = p.item;
-      const turnId = asStr(p.turn_id);
-      if (!isObj(raw) || turnId === null) return;
-      const item = coreItemToThreadItem(raw, asNum(p.started_at_ms), asNum(p.completed_at_ms));
-      if (!item) return;
-      const prev = this.itemById.get(item.id);
-      if (prev) {
-        // the row keeps its place and first lifecycle times; only the payload changes
-        item.startedAtMs = prev.item.startedAtMs ?? null;
-        item.completedAtMs = prev.item.completedAtMs ?? null;
-        prev.item = item;
-        this.ctx.dirty(this.rowById.get(prev.turnId));
-        return;
-      }
-      const rec: ItemRec = { item, ordinal, turnId };
-      if (!this.ctx.itemOrd.has(item.id)) this.ctx.itemOrd.set(item.id, ordinal);
-      this.addItem(rec);
-      this.ctx.dirty(this.rowById.get(turnId));
-    }
+    feedPaginatedEvent(this, p, ordinal);
   }
 
   /** Files an item row (also used when restoring a snapshot). */
@@ -113,26 +56,72 @@ export class PaginatedProjection {
     return { ordinal: t.ordinal, firstUserId: first ? first.item.id : null, finalAgentId: t.finalAgentId };
   }
 
+  // --- PaginatedRowStore ----------------------------------------------------------------------
+
+  findRow(turnId: string): TurnRec | null {
+    return this.rowById.get(turnId) ?? null;
+  }
+
+  startRow(turnId: string, ordinal: number, rootTurnId: string | null, startedAt: number | null): void {
+    const t = this.createRow(turnId, ordinal);
+    t.rootTurnId = rootTurnId;
+    t.startedAt = startedAt;
+    this.current = t;
+    this.ctx.dirty(t);
+  }
+
   /** A terminal or abort event for a turn that never started still gets a row. */
-  private createRow(id: string, ordinal: number): TurnRec {
-    const t = newTurn(this.ctx, id, ordinal);
+  createRow(turnId: string, ordinal: number): TurnRec {
+    const t = newTurn(this.ctx, turnId, ordinal);
     t.status = "inProgress";
     this.rows.push(t);
-    this.rowById.set(id, t);
+    this.rowById.set(turnId, t);
     return t;
   }
 
+  currentRow(): TurnRec | null {
+    return this.current;
+  }
+
   /** The summary's agent message: the last final answer, else the last message without a phase. */
-  private pickFinalAgent(turnId: string): string | null {
-    const items = this.buckets.get(turnId)?.items;
-    if (!items) return null;
+  fixFinalAgent(t: TurnRec): void {
+    t.finalAgentId = null;
+    const items = this.buckets.get(t.id)?.items;
+    if (!items) return;
     let plain: string | null = null;
     for (let i = items.length - 1; i >= 0; i--) {
       const it = items[i].item;
       if (it.type !== "agentMessage") continue;
-      if (it.phase === "final_answer") return it.id;
+      if (it.phase === "final_answer") {
+        t.finalAgentId = it.id;
+        return;
+      }
       if (plain === null && (it.phase === null || it.phase === undefined)) plain = it.id;
     }
-    return plain;
+    t.finalAgentId = plain;
+  }
+
+  endRow(t: TurnRec): void {
+    if (this.current === t) this.current = null;
+    this.ctx.dirty(t);
+  }
+
+  findItem(itemId: string): ItemRec | null {
+    return this.itemById.get(itemId) ?? null;
+  }
+
+  itemTimes(prev: ItemRec): { startedAtMs: Json; completedAtMs: Json } {
+    return { startedAtMs: prev.item.startedAtMs ?? null, completedAtMs: prev.item.completedAtMs ?? null };
+  }
+
+  replaceItem(prev: ItemRec, item: ThreadItem): void {
+    prev.item = item;
+    this.ctx.dirty(this.rowById.get(prev.turnId));
+  }
+
+  fileItem(item: ThreadItem, turnId: string, ordinal: number): void {
+    if (!this.ctx.itemOrd.has(item.id)) this.ctx.itemOrd.set(item.id, ordinal);
+    this.addItem({ item, ordinal, turnId });
+    this.ctx.dirty(this.rowById.get(turnId));
   }
 }
