@@ -4,7 +4,7 @@
 // state (src/projections/legacy-mode.ts). This file decides which turn each converted item lands
 // in and when a turn opens, ends or is dropped; the stores decide how that is recorded.
 import type { Json, JsonObject, RolloutLine } from "../rollout/line.js";
-import type { ThreadItem, TurnError, TurnStatus } from "../protocol/v2.js";
+import type { ThreadItem } from "../protocol/v2.js";
 import { asNum, asStr, isObj } from "./codex-json.js";
 import { legacyLineCounts, spoolLegacyItem } from "./codex-lines.js";
 import { coreItemToThreadItem, simpleItem } from "./items.js";
@@ -12,16 +12,7 @@ import { legacyPatchApplyEnd } from "./items-commands.js";
 import { enteredReviewText, exitedReviewText, legacyAgentMessage, legacyUserMessage, parseHookPrompt, reasoningItem } from "./items-messages.js";
 import { legacyImageGenerationEnd, legacyMcpToolCallEnd, legacyWebSearchEnd } from "./items-tools.js";
 import { turnErrorFrom } from "./turn-error.js";
-
-/** The turn fields the rules write directly (both reducers' turn records have them; paginated-rules.ts too). */
-export interface TurnFields {
-  rootTurnId: string | null;
-  status: TurnStatus;
-  error: TurnError | null;
-  startedAt: number | null;
-  completedAt: number | null;
-  durationMs: number | null;
-}
+import type { TurnFields } from "./turn-records.js";
 
 /** Where a legacy replay's turns and items live. `T` is a turn record. */
 export interface LegacyTurnStore<T extends TurnFields> {

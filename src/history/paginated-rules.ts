@@ -7,8 +7,8 @@ import type { ThreadItem } from "../protocol/v2.js";
 import { asNum, asStr, isObj } from "./codex-json.js";
 import { START_EVENTS, TERMINAL_EVENTS } from "./codex-lines.js";
 import { coreItemToThreadItem } from "./items.js";
-import type { TurnFields } from "./legacy-rules.js";
 import { turnErrorFrom } from "./turn-error.js";
+import type { TurnFields } from "./turn-records.js";
 
 /** Where a paginated thread's rows live. `T` is a turn row, `I` an item row. */
 export interface PaginatedRowStore<T extends TurnFields, I> {

@@ -4,9 +4,9 @@
 // (`session_meta.history_mode`), and this reducer reproduces both:
 //
 //  - "paginated" threads (rollouts with `ordinal`s): a projection of turn rows and item rows
-//    (paginated-projection.ts).
+//    (paginated-rules.ts, over the in-memory rows of paginated-projection.ts).
 //  - "legacy" threads: a replay of the rollout's persisted items through Codex's classic reducer,
-//    with implicit turns (legacy-replay.ts).
+//    with implicit turns (legacy-rules.ts, over the in-memory turns of legacy-replay.ts).
 //
 // Both are kept, because a fork's stream can switch modes when its own `session_meta` shows up
 // (and a snapshot carries both). Which lines each reads is in codex-lines.ts.

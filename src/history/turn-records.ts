@@ -10,14 +10,18 @@ export interface ItemRec {
   turnId: string;
 }
 
-export interface TurnRec {
-  id: string;
+/** A turn's v2 fields besides its id and items: what the shared rules (legacy-rules.ts, paginated-rules.ts) set. */
+export interface TurnFields {
   rootTurnId: string | null;
   status: TurnStatus;
   error: TurnError | null;
   startedAt: number | null;
   completedAt: number | null;
   durationMs: number | null;
+}
+
+export interface TurnRec extends TurnFields {
+  id: string;
   ordinal: number;
   /** legacy: opened by a turn_started event (kept even when empty) */
   explicit: boolean;

@@ -2,12 +2,12 @@
 // at a time, with a resume state bounded by the open turn.
 //
 // It answers exactly what the history reducer (src/history/reducer.ts) answers, in both history
-// modes, but keeps finished turns and items in the tables instead of in memory. The item
-// conversion rules are the history reducer's own (src/history/items*.ts, turn-error.ts,
-// codex-lines.ts); what this reducer mirrors is only *which* turn and slot a converted item lands
-// in. The parts:
-//   legacy-mode.ts         mirrors src/history/legacy-replay.ts
-//   paginated-mode.ts      mirrors src/history/paginated-projection.ts
+// modes, but keeps finished turns and items in the tables instead of in memory. It runs the
+// history reducer's own rules: the item conversions (src/history/items*.ts, turn-error.ts,
+// codex-lines.ts) and which turn and slot a converted item lands in (src/history/legacy-rules.ts,
+// paginated-rules.ts), over stores of its own. The parts:
+//   legacy-mode.ts         the legacy rules' store over the tables (history: legacy-replay.ts)
+//   paginated-mode.ts      the paginated rules' store over the tables (history: paginated-projection.ts)
 //   row-writer.ts          the row writes both modes share, reported to the listener
 //   lifecycle.ts           the lifecycle events (the outbox), and what is deliberately not one
 //   resume-state.ts        the resume state (`CoreState`, the checkpoint's `state`)

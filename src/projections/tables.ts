@@ -3,19 +3,14 @@
 // of keeping them in memory: that is what keeps its checkpoint as small as the open turn.
 import type Database from "better-sqlite3";
 import type { TurnError, TurnStatus } from "../protocol/v2.js";
+import type { TurnFields } from "../history/turn-records.js";
 
-export interface TurnRow {
+export interface TurnRow extends TurnFields {
   /** Stable turn ordinal: creation order within the thread, from 1 (gaps where turns were dropped). */
   seq: number;
   turnId: string;
   /** Ordinal of the rollout line that created the turn (paginated cursors page by it). */
   rolloutOrdinal: number;
-  rootTurnId: string | null;
-  status: TurnStatus;
-  error: TurnError | null;
-  startedAt: number | null;
-  completedAt: number | null;
-  durationMs: number | null;
   /** The summary view's items: the first user message and the final agent message (item seqs). */
   firstUserSeq: number | null;
   finalAgentSeq: number | null;
