@@ -4,28 +4,16 @@
 import type { JsonObject, RolloutLine } from "../rollout/line.js";
 import type { ThreadItem } from "../protocol/v2.js";
 import { SPOOL_ITEMS_FIELD } from "../rollout/writer-format.js";
+import { PERSISTED_RESPONSE_ITEMS as POLICY_RESPONSE_ITEMS } from "../rollout/policy.js";
 import { asNum, asStr, isObj } from "./codex-json.js";
 import { coreItemToThreadItem } from "./items.js";
 import { memoryCitationReadable } from "./items-messages.js";
 
-/** Response item kinds Codex's rollout policy persists (they count towards legacy line indexes). */
-export const PERSISTED_RESPONSE_ITEMS = new Set([
-  "message",
-  "agent_message",
-  "reasoning",
-  "local_shell_call",
-  "function_call",
-  "function_call_output",
-  "custom_tool_call",
-  "custom_tool_call_output",
-  "tool_search_call",
-  "tool_search_output",
-  "web_search_call",
-  "image_generation_call",
-  "compaction",
-  "context_compaction",
-  "additional_tools",
-]);
+/**
+ * Response item kinds that count towards legacy line indexes: what the rollout policy persists,
+ * except `compaction_summary`, which Codex 0.169's legacy replay does not count.
+ */
+export const PERSISTED_RESPONSE_ITEMS: ReadonlySet<string> = new Set([...POLICY_RESPONSE_ITEMS].filter((t) => t !== "compaction_summary"));
 
 /** Event kinds the legacy replay reads or keeps (everything else is dropped before reducing). */
 export const LEGACY_EVENTS = new Set([

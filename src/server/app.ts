@@ -46,6 +46,7 @@ export class AppServer {
   readonly log: Logger;
   readonly methods = new Map<string, MethodHandler>();
   readonly connections = new Set<Connection>();
+  private readonly closers: Array<() => void | Promise<void>> = [];
   readonly requests = new ServerRequests();
   /** Features built on loaded threads (goals, analytics): more tools, the resume snapshot. */
   readonly threadExtensions: ThreadExtension[] = [];
@@ -168,8 +169,14 @@ export class AppServer {
     this.connections.delete(conn);
   }
 
+  /** Runs `fn` when the server closes, before the index and stores it may use are closed. */
+  onClose(fn: () => void | Promise<void>): void {
+    this.closers.push(fn);
+  }
+
   async close(): Promise<void> {
     for (const c of [...this.connections]) c.close();
+    for (const fn of this.closers.splice(0)) await fn();
     if (this.registry) await this.registry.shutdown();
     if (this.store) await this.store.close();
     await this.goals?.close();

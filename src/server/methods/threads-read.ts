@@ -84,12 +84,10 @@ export function registerReadMethods(app: AppServer): void {
   let projector: Projector | null = null;
   const projections = () =>
     (projector ??= new Projector({ home: index.home, memory: index.db.memory, resolvePath: (id) => index.resolvePath(id), warn: (m) => app.log.warn(m) }));
-  const close = app.close.bind(app);
-  app.close = async () => {
+  app.onClose(() => {
     projector?.close();
     projector = null;
-    await close();
-  };
+  });
 
   /** A page from the projections; when they cannot be used (a failing store), from a full replay. */
   async function fromProjections(row: IndexRow, read: (p: Projector) => string, replay: () => Promise<unknown>): Promise<unknown> {
