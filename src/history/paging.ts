@@ -80,14 +80,17 @@ export function keysetCursor(threadId: string, scope: Scope, ordinal: number, in
   return JSON.stringify({ requestedThreadId: threadId, rolloutOrdinal: ordinal, includeAnchor, scope: { kind: scope } });
 }
 
-export function parseKeysetCursor(cursor: string, threadId: string, scope: Scope): KeysetCursor {
-  let v: unknown;
+/** A cursor's JSON object (or null for other JSON); a cursor that is not JSON is invalid. */
+function cursorObject(cursor: string): Record<string, unknown> | null {
   try {
-    v = JSON.parse(cursor);
+    return JSON.parse(cursor) as Record<string, unknown> | null;
   } catch {
     throw invalidCursor(cursor);
   }
-  const o = v as Record<string, unknown> | null;
+}
+
+export function parseKeysetCursor(cursor: string, threadId: string, scope: Scope): KeysetCursor {
+  const o = cursorObject(cursor);
   const sc = o && typeof o === "object" ? (o.scope as Record<string, unknown> | null) : null;
   const ok =
     o !== null &&
@@ -168,13 +171,7 @@ export interface LegacyCursor {
 export const legacyCursor = (turnId: string, includeAnchor: boolean) => JSON.stringify({ turnId, includeAnchor });
 
 export function parseLegacyCursor(cursor: string): LegacyCursor {
-  let v: unknown;
-  try {
-    v = JSON.parse(cursor);
-  } catch {
-    throw invalidCursor(cursor);
-  }
-  const o = v as Record<string, unknown> | null;
+  const o = cursorObject(cursor);
   if (!o || typeof o !== "object" || Array.isArray(o) || typeof o.turnId !== "string" || typeof o.includeAnchor !== "boolean") throw invalidCursor(cursor);
   return { turnId: o.turnId, includeAnchor: o.includeAnchor };
 }
