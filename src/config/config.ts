@@ -57,5 +57,16 @@ export function loadConfig(home: string): SpoolConfig {
   return { ...r.data, modelProvider: r.data.model_provider ?? DEFAULT_PROVIDER };
 }
 
+/** loadConfig, or the empty config when config.toml is invalid (`warn` hears why). */
+export function loadConfigOrDefaults(home: string, warn: (message: string) => void): SpoolConfig {
+  try {
+    return loadConfig(home);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    warn(`${e.message}; using defaults`);
+    return { modelProvider: DEFAULT_PROVIDER };
+  }
+}
+
 /** Whether the goals feature is on (`[goals] enabled`, default true). */
 export const goalsEnabled = (config: SpoolConfig): boolean => config.goals?.enabled !== false;

@@ -3,7 +3,7 @@
 // writer), server->client requests, broadcasts, and the features built on them: goals
 // (goals-feature.ts; `[goals] enabled = false` turns them off) and analytics (src/analytics;
 // `[analytics] enabled = false` or SPOOL_ANALYTICS=0 turns it off).
-import { goalsEnabled, loadConfig, type SpoolConfig } from "../config/config.js";
+import { goalsEnabled, loadConfigOrDefaults, type SpoolConfig } from "../config/config.js";
 import { createAnalytics, type AnalyticsClient } from "../analytics/index.js";
 import { GoalStore } from "../goals/store.js";
 import { HomeIndex } from "../store/local/home-index.js";
@@ -17,6 +17,7 @@ import { registerTurnMethods } from "./methods/turns.js";
 import { registerLiveOverlays } from "./methods/live-overlay.js";
 import { registerGoalMethods } from "./methods/goals.js";
 import { GoalsFeature } from "./goals-feature.js";
+import { registerClientBootstrap } from "./client-bootstrap.js";
 import { ServerRequests } from "./server-requests.js";
 import { DEFAULT_IDLE_UNLOAD_MS, ThreadRegistry, type ThreadExtension } from "./thread-registry.js";
 import { KeyedQueue } from "../util/keyed-queue.js";
@@ -47,6 +48,7 @@ export class AppServer {
   readonly methods = new Map<string, MethodHandler>();
   readonly connections = new Set<Connection>();
   private readonly closers: Array<() => void | Promise<void>> = [];
+  private readonly greeters: Array<(conn: Connection) => void> = [];
   readonly requests = new ServerRequests();
   /** Features built on loaded threads (goals, analytics): more tools, the resume snapshot. */
   readonly threadExtensions: ThreadExtension[] = [];
@@ -65,7 +67,8 @@ export class AppServer {
     this.opts = opts;
     this.home = opts.home;
     this.log = opts.log ?? rootLog;
-    this.config = loadConfig(opts.home);
+    // a bad config.toml never stops the server: it runs on defaults and says why (configWarning)
+    this.config = loadConfigOrDefaults(opts.home, (m) => this.log.warn(m));
     this.index = new HomeIndex({
       home: opts.home,
       defaultProvider: this.config.modelProvider,
@@ -77,6 +80,7 @@ export class AppServer {
     registerTurnMethods(this);
     registerLiveOverlays(this);
     this.analytics = createAnalytics({ home: opts.home, config: this.config, log: this.log, env: opts.env }).client;
+    registerClientBootstrap(this, opts.env);
     if (goalsEnabled(this.config)) this.goals = new GoalsFeature(this);
     else {
       // the methods answer Codex's "goals feature is disabled"
@@ -167,6 +171,16 @@ export class AppServer {
   detach(conn: Connection): void {
     conn.close();
     this.connections.delete(conn);
+  }
+
+  /** Runs `fn` for each connection right after its `initialize` answer is written. */
+  onConnectionInitialized(fn: (conn: Connection) => void): void {
+    this.greeters.push(fn);
+  }
+
+  /** What follows a connection's `initialize` answer (see onConnectionInitialized). */
+  greet(conn: Connection): void {
+    for (const fn of this.greeters) fn(conn);
   }
 
   /** Runs `fn` when the server closes, before the index and stores it may use are closed. */

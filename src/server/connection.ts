@@ -158,12 +158,13 @@ export class Connection {
     this.clientVersion = p.clientInfo.version;
     this.experimentalApi = p.capabilities?.experimentalApi ?? false;
     this.optOut = new Set(p.capabilities?.optOutNotificationMethods ?? []);
-    return {
+    const answer = {
       userAgent: `${p.clientInfo.name}/${VERSION} (${osType()} ${release()}; ${arch()}) spool (${p.clientInfo.name}; ${p.clientInfo.version})`,
       codexHome: this.server.home,
       platformFamily: process.platform === "win32" ? "windows" : "unix",
       platformOs: process.platform === "darwin" ? "macos" : process.platform === "win32" ? "windows" : "linux",
     };
+    return new WithFollowUp(answer, () => this.server.greet(this));
   }
 
   get isInitialized(): boolean {

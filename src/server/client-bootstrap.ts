@@ -1,0 +1,70 @@
+// Wires the methods a client calls at start (account, config, models, catalogs, file search)
+// to this server's home, config and threads, and greets each new connection the way Codex does
+// (configWarning, remoteControl/status/changed) right after its `initialize` answer.
+import { readAuth } from "../account/auth-file.js";
+import { resolveProvider } from "../agent/config.js";
+import { goalsEnabled } from "../config/config.js";
+import type { ModelsEndpoint } from "../models/provider-models.js";
+import type { AppServer } from "./app.js";
+import { WithFollowUp } from "./connection.js";
+import { registerAccountMethods } from "./methods/account.js";
+import { registerCatalogMethods } from "./methods/catalog.js";
+import { greetingNotifications, registerConfigMethods } from "./methods/config.js";
+import { registerFileMethods } from "./methods/files.js";
+import { registerModelMethods } from "./methods/models.js";
+
+type Table = Record<string, unknown>;
+
+function providerTables(app: AppServer): Record<string, Table> {
+  const t = app.config.model_providers;
+  return t && typeof t === "object" ? (t as Record<string, Table>) : {};
+}
+
+/** The provider's `/models` endpoint with its credentials (env_key, bearer token, or the stored API key for OpenAI). */
+function modelsEndpoint(app: AppServer, id: string, env: NodeJS.ProcessEnv): ModelsEndpoint | null {
+  try {
+    const p = resolveProvider(app.config, id, env);
+    const token = (p.envKey ? env[p.envKey] : null) || p.bearerToken || (id === "openai" ? readAuth(app.home)?.apiKey : null);
+    const headers: Record<string, string> = { ...p.httpHeaders };
+    for (const [h, envName] of Object.entries(p.envHttpHeaders)) if (env[envName]) headers[h] = env[envName]!;
+    if (token) headers.authorization = `Bearer ${token}`;
+    return { baseUrl: p.baseUrl, headers, queryParams: p.queryParams };
+  } catch {
+    return null;
+  }
+}
+
+export function registerClientBootstrap(app: AppServer, env: NodeJS.ProcessEnv = process.env): void {
+  const home = app.home;
+  registerAccountMethods(app, {
+    home,
+    provider: () => ({ id: app.config.modelProvider, table: providerTables(app)[app.config.modelProvider] ?? null }),
+    broadcast: (method, params) => app.broadcast(method, params),
+    afterResponse: (result, fn) => new WithFollowUp(result, fn),
+  });
+  registerConfigMethods(app, { home });
+  registerModelMethods(app, {
+    model: () => (typeof app.config.model === "string" ? app.config.model : null),
+    reasoningEffort: () => {
+      const e = (app.config as Table).model_reasoning_effort;
+      return typeof e === "string" ? e : null;
+    },
+    defaultProvider: () => app.config.modelProvider,
+    providerTables: () => providerTables(app),
+    endpoint: (id) => modelsEndpoint(app, id, env),
+  });
+  registerCatalogMethods(app, {
+    goalsEnabled: () => goalsEnabled(app.config),
+    analyticsEnabled: () => app.analytics.enabled,
+    sessionCwd: () => process.cwd(),
+    threadExists: async (id) => {
+      if (app.threadsIfStarted()?.get(id)) return true;
+      await app.index.ensureFresh();
+      return app.index.get(id) !== undefined && app.index.get(id) !== null;
+    },
+  });
+  registerFileMethods(app);
+  app.onConnectionInitialized((conn) => {
+    for (const n of greetingNotifications({ home })) conn.notify(n.method, n.params);
+  });
+}
