@@ -24,9 +24,10 @@ const GROUPS = [8, 4, 4, 4, 12];
 export function uuidProblem(s: string): string | null {
   const badChar = (i: number) => `invalid character: expected an optional prefix of \`urn:uuid:\` followed by [0-9a-fA-F-], found \`${[...s][i] ?? ""}\` at ${i + 1}`;
   if (!s.includes("-")) {
-    if (s.length !== 32) return `invalid length: expected length 32 for simple format, found ${s.length}`;
+    // the uuid crate reports a bad character before a bad length ("zz": found `z` at 1)
     const i = s.search(/[^0-9a-fA-F]/);
-    return i >= 0 ? badChar(i) : null;
+    if (i >= 0) return badChar(i);
+    return s.length !== 32 ? `invalid length: expected length 32 for simple format, found ${s.length}` : null;
   }
   const i = s.search(/[^0-9a-fA-F-]/);
   if (i >= 0) return badChar(i);

@@ -46,6 +46,8 @@ export interface MockScriptContext {
 
 export interface MockResponsesOptions {
   port?: number;
+  /** The ids `GET /v1/models` lists (default ["mock-model"]). */
+  models?: string[];
   /** Answers a request itself when it returns true. */
   script?: (ctx: MockScriptContext) => boolean | Promise<boolean>;
 }
@@ -86,7 +88,8 @@ export async function startMockResponses(opts: MockResponsesOptions = {}): Promi
     const url = req.url ?? "/";
     if (req.method === "GET" && url.includes("/models")) {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ object: "list", data: [{ id: "mock-model", object: "model" }], models: [] }));
+      const ids = opts.models ?? ["mock-model"];
+      res.end(JSON.stringify({ object: "list", data: ids.map((id) => ({ id, object: "model" })), models: [] }));
       return;
     }
     if (!url.includes("/responses")) {
