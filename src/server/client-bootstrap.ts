@@ -3,10 +3,10 @@
 // (configWarning, remoteControl/status/changed) right after its `initialize` answer.
 import { readAuth } from "../account/auth-file.js";
 import { resolveProvider } from "../agent/config.js";
-import { goalsEnabled } from "../config/config.js";
+import { goalsEnabled, type SpoolConfig } from "../config/config.js";
 import type { ModelsEndpoint } from "../models/provider-models.js";
-import type { AppServer } from "./app.js";
-import { WithFollowUp } from "./connection.js";
+import { WithFollowUp } from "./follow-up.js";
+import type { MethodRegistrar } from "./methods/registrar.js";
 import { registerAccountMethods } from "./methods/account.js";
 import { registerCatalogMethods } from "./methods/catalog.js";
 import { greetingNotifications, registerConfigMethods } from "./methods/config.js";
@@ -15,13 +15,27 @@ import { registerModelMethods } from "./methods/models.js";
 
 type Table = Record<string, unknown>;
 
-function providerTables(app: AppServer): Record<string, Table> {
+/** What the bootstrap methods use of the server (the AppServer provides it). */
+export interface BootstrapHost extends MethodRegistrar {
+  readonly home: string;
+  readonly config: SpoolConfig;
+  /** The home's thread index: brought up to date, then asked for a thread. */
+  readonly index: { ensureFresh(): Promise<unknown>; get(threadId: string): unknown };
+  readonly analytics: { readonly enabled: boolean };
+  broadcast(method: string, params: unknown): void;
+  /** The loaded threads, when a write method has started them. */
+  threadsIfStarted(): { get(threadId: string): unknown } | null;
+  /** Runs `fn` for each connection right after its `initialize` answer. */
+  onConnectionInitialized(fn: (conn: { notify(method: string, params: unknown): void }) => void): void;
+}
+
+function providerTables(app: BootstrapHost): Record<string, Table> {
   const t = app.config.model_providers;
   return t && typeof t === "object" ? (t as Record<string, Table>) : {};
 }
 
 /** The provider's `/models` endpoint with its credentials (env_key, bearer token, or the stored API key for OpenAI). */
-function modelsEndpoint(app: AppServer, id: string, env: NodeJS.ProcessEnv): ModelsEndpoint | null {
+function modelsEndpoint(app: BootstrapHost, id: string, env: NodeJS.ProcessEnv): ModelsEndpoint | null {
   try {
     const p = resolveProvider(app.config, id, env);
     const token = (p.envKey ? env[p.envKey] : null) || p.bearerToken || (id === "openai" ? readAuth(app.home)?.apiKey : null);
@@ -34,7 +48,7 @@ function modelsEndpoint(app: AppServer, id: string, env: NodeJS.ProcessEnv): Mod
   }
 }
 
-export function registerClientBootstrap(app: AppServer, env: NodeJS.ProcessEnv = process.env): void {
+export function registerClientBootstrap(app: BootstrapHost, env: NodeJS.ProcessEnv = process.env): void {
   const home = app.home;
   registerAccountMethods(app, {
     home,
@@ -60,7 +74,7 @@ export function registerClientBootstrap(app: AppServer, env: NodeJS.ProcessEnv =
     threadExists: async (id) => {
       if (app.threadsIfStarted()?.get(id)) return true;
       await app.index.ensureFresh();
-      return app.index.get(id) !== undefined && app.index.get(id) !== null;
+      return app.index.get(id) != null;
     },
   });
   registerFileMethods(app);

@@ -9,6 +9,9 @@ import { INTERNAL_ERROR, INVALID_REQUEST, OVERLOADED, PARSE_ERROR, RpcError, inv
 import { decodeParams } from "./params.js";
 import type { AppServer } from "./app.js";
 import { VERSION } from "../version.js";
+import { WithFollowUp } from "./follow-up.js";
+
+export { WithFollowUp };
 
 const InitializeParams = z.object({
   clientInfo: z.object({ name: z.string().min(1), title: z.string().nullish(), version: z.string() }),
@@ -26,18 +29,6 @@ export const OVERLOADED_MESSAGE = "Server overloaded; retry later.";
 
 /** Requests one connection may have in flight before new ones are refused as overloaded (Codex's queue capacity). */
 export const DEFAULT_MAX_INFLIGHT = 128;
-
-/**
- * A handler's answer plus what must follow it on the wire: `after` runs right after the response
- * has been written (notifications Codex sends after a response: thread/started, the resume
- * replay, a held turn's events…). It runs even when the connection is gone.
- */
-export class WithFollowUp {
-  constructor(
-    readonly result: unknown,
-    readonly after: () => void,
-  ) {}
-}
 
 let nextConnectionId = 1;
 
@@ -158,6 +149,10 @@ export class Connection {
     this.clientVersion = p.clientInfo.version;
     this.experimentalApi = p.capabilities?.experimentalApi ?? false;
     this.optOut = new Set(p.capabilities?.optOutNotificationMethods ?? []);
+    // The version after the first "/" is Spool's own, never a Codex version: Spool speaks Codex
+    // 0.169.0's protocol but is not Codex 0.169.0, and claiming that number would hide real
+    // differences from clients. (A Codex TUI that compares it with its own version may show its
+    // server-version notice; `[tui] show_server_version_notice = false` turns that notice off.)
     const answer = {
       userAgent: `${p.clientInfo.name}/${VERSION} (${osType()} ${release()}; ${arch()}) spool (${p.clientInfo.name}; ${p.clientInfo.version})`,
       codexHome: this.server.home,

@@ -1,6 +1,8 @@
 // What a method module needs from the server to install its handlers (nothing else of it).
-import type { MethodHandler } from "../app.js";
+
+/** A handler of one method: its params in, its answer (or a thrown RpcError) out. */
+export type ParamsHandler = (params: unknown) => Promise<unknown> | unknown;
 
 export interface MethodRegistrar {
-  register(method: string, handler: MethodHandler): void;
+  register(method: string, handler: ParamsHandler): void;
 }
