@@ -261,3 +261,14 @@ test("fuzzyFileSearch ranks workspace files, honouring .gitignore", async () => 
   assert.deepEqual((await answer(spool, "fuzzyFileSearch", { query: "", roots: [h.ws] })).result, { files: [] });
   assert.deepEqual((await answer(spool, "fuzzyFileSearch", { query: "secret", roots: [h.ws] })).result, { files: [] });
 });
+
+test("initialize names Spool in userAgent, with no Codex version for a client to compare", async () => {
+  const h = homes(mockConfigToml(mock.url));
+  const spool = startSpool(h.spoolHome, { cwd: h.ws });
+  clients.push(spool);
+  const init = await spool.initialize("codex-tui");
+  assert.deepEqual(validateResponse("initialize", init), []);
+  // the real TUI warns about an older background service when the token after "/" is a semver below its own
+  const token = init.userAgent.split(" ")[0];
+  assert.match(token, /^codex-tui\/spool-\d+\.\d+\.\d+$/);
+});

@@ -149,12 +149,15 @@ export class Connection {
     this.clientVersion = p.clientInfo.version;
     this.experimentalApi = p.capabilities?.experimentalApi ?? false;
     this.optOut = new Set(p.capabilities?.optOutNotificationMethods ?? []);
-    // The version after the first "/" is Spool's own, never a Codex version: Spool speaks Codex
-    // 0.169.0's protocol but is not Codex 0.169.0, and claiming that number would hide real
-    // differences from clients. (A Codex TUI that compares it with its own version may show its
-    // server-version notice; `[tui] show_server_version_notice = false` turns that notice off.)
+    // userAgent's product token: `<originator>/<version>` in Codex, whose TUI reads the version
+    // after the "/" as the server's Codex version and, when that is an older semver than its own,
+    // warns "A background Codex service is running v…, older than your Codex CLI" (checked with
+    // the real 0.169.0 TUI: "…/0.1.0" and "…/0.1.0-spool" warn, a token that is not a semver
+    // does not). Spool is not a Codex release, so it names itself: `spool-<Spool's version>`
+    // says what the server is without claiming a Codex version it is not, and a client has no
+    // Codex version to compare with.
     const answer = {
-      userAgent: `${p.clientInfo.name}/${VERSION} (${osType()} ${release()}; ${arch()}) spool (${p.clientInfo.name}; ${p.clientInfo.version})`,
+      userAgent: `${p.clientInfo.name}/spool-${VERSION} (${osType()} ${release()}; ${arch()}) spool (${p.clientInfo.name}; ${p.clientInfo.version})`,
       codexHome: this.server.home,
       platformFamily: process.platform === "win32" ? "windows" : "unix",
       platformOs: process.platform === "darwin" ? "macos" : process.platform === "win32" ? "windows" : "linux",
