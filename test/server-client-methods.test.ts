@@ -105,7 +105,24 @@ async function settle(c: RpcClient, method: string, count: number): Promise<void
 }
 
 test("config/read, catalogs and bad input answer like Codex over the same home", async () => {
-  const p = await pair(mockConfigToml(mock.url, { extra: 'model_reasoning_effort = "high"\n[history]\npersistence = "none"\n[profiles.fast]\nmodel = "fast-model"\n' }));
+  const extra = [
+    'model_reasoning_effort = "high"',
+    'web_search = "live"',
+    "thread_unload_delay_secs = 60",
+    "[history]",
+    'persistence = "none"',
+    "[profiles.fast]",
+    'model = "fast-model"',
+    "[analytics]",
+    "enabled = false",
+    "[sandbox_workspace_write]",
+    "network_access = true",
+    "[mcp_servers.echo]",
+    'command = "echo"',
+    "[shell_environment_policy]",
+    'inherit = "core"',
+  ].join("\n");
+  const p = await pair(mockConfigToml(mock.url, { extra: `${extra}\n` }));
   await sameAnswer(p, "config/read", {});
   const layered = await sameAnswer(p, "config/read", { includeLayers: true });
   assert.equal(layered.result.layers[0].name.type, "user");
@@ -120,7 +137,6 @@ test("config/read, catalogs and bad input answer like Codex over the same home",
     ["plugin/installed", {}],
     ["plugin/list", {}],
     ["app/list", {}],
-    ["mcpServerStatus/list", {}],
     ["externalAgentConfig/detect", {}],
     ["account/bedrock/checkGovCloudRequirements", {}],
     ["account/read", {}],
@@ -138,6 +154,13 @@ test("config/read, catalogs and bad input answer like Codex over the same home",
     ["model/list", { cursor: "zz" }],
   ] as const)
     await sameAnswer(p, method, params);
+  // configured MCP servers are listed with Codex's fields; Spool never starts them, so no tools
+  const mcp = await both(p, "mcpServerStatus/list");
+  const { toolsError: codexError, ...codexServer } = mcp.codex.result.data[0];
+  const { toolsError: spoolError, ...spoolServer } = mcp.spool.result.data[0];
+  assert.deepEqual(spoolServer, codexServer);
+  assert.equal(typeof codexError, "string");
+  assert.equal(spoolError, "MCP servers are not started by this server (Spool has no MCP client)");
   // Spool has no service tiers: it says so, and otherwise answers like Codex
   const req = await both(p, "configRequirements/read");
   assert.equal(req.codex.result.requirements, null);

@@ -157,3 +157,19 @@ export const CONFIG_ENUMS: Readonly<Record<string, readonly string[]>> = {
   model_verbosity: ["low", "medium", "high"],
 };
 
+
+/** `[sandbox_workspace_write]` with its unset fields. */
+export const SANDBOX_WORKSPACE_WRITE_DEFAULTS: Readonly<Record<string, unknown>> = {
+  writable_roots: [],
+  network_access: false,
+  exclude_tmpdir_env_var: false,
+  exclude_slash_tmp: false,
+};
+
+/** The unset fields of an `[mcp_servers.<name>]` entry that runs a command. */
+export const MCP_STDIO_SERVER_DEFAULTS: Readonly<Record<string, unknown>> = {
+  args: [],
+  environment_id: "local",
+  enabled: true,
+  tool_timeout_sec: null,
+};

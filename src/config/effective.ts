@@ -1,8 +1,9 @@
 // The effective config `config/read` answers: Codex's defaults with the layers merged over them
 // (lowest precedence first), each provider and profile entry completed with its unset fields.
-// Keys Codex does not know are left out (configWarning names them). Pure.
+// Keys Codex does not know are left out (configWarning names them); Spool's own `[goals] enabled`
+// is kept (Codex ignores it, Spool reads it). Pure.
 import type { ConfigLayer } from "./layers.js";
-import { CONFIG_DEFAULTS, PROFILE_KEYS, PROVIDER_DEFAULTS } from "./codex-defaults.js";
+import { CONFIG_DEFAULTS, MCP_STDIO_SERVER_DEFAULTS, PROFILE_KEYS, PROVIDER_DEFAULTS, SANDBOX_WORKSPACE_WRITE_DEFAULTS } from "./codex-defaults.js";
 
 type Table = Record<string, unknown>;
 
@@ -46,6 +47,8 @@ export function effectiveConfig(layers: ConfigLayer[]): Table {
     // a [features] table also reports Codex's `network_proxy` feature (unset: null)
     else if (k === "features" && isTable(v)) out[k] = { network_proxy: null, ...(CONFIG_DEFAULTS.features as Table), ...v };
     else if (MERGED_TABLES.has(k) && isTable(v)) out[k] = { ...(CONFIG_DEFAULTS[k] as Table), ...v };
+    else if (k === "sandbox_workspace_write" && isTable(v)) out[k] = { ...SANDBOX_WORKSPACE_WRITE_DEFAULTS, ...v };
+    else if (k === "mcp_servers") out[k] = mapEntries(v, (e) => (typeof e.command === "string" ? { ...MCP_STDIO_SERVER_DEFAULTS, ...e } : e));
     else out[k] = v;
   }
   return out;

@@ -71,6 +71,10 @@ export function registerClientBootstrap(app: BootstrapHost, env: NodeJS.ProcessE
     goalsEnabled: () => goalsEnabled(app.config),
     analyticsEnabled: () => app.analytics.enabled,
     sessionCwd: () => process.cwd(),
+    mcpServerNames: () => {
+      const t = (app.config as Table).mcp_servers;
+      return t && typeof t === "object" ? Object.keys(t) : [];
+    },
     threadExists: async (id) => {
       if (app.threadsIfStarted()?.get(id)) return true;
       await app.index.ensureFresh();

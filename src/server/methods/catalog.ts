@@ -1,7 +1,7 @@
 // The catalogs a client reads at start, answered from what Spool really has (Codex 0.169.0's
 // shapes): collaboration mode presets, the built-in permission profiles (Spool's sandbox modes),
 // Spool's feature switches, and the empty lists of what Spool does not run: hooks, plugins and
-// marketplaces, apps, MCP servers, importable external agent configs, background terminals
+// marketplaces, apps, MCP servers (listed, never started), importable external agent configs, background terminals
 // (empty until interactive exec exists).
 import { parseThreadId } from "../params.js";
 import { invalidRequest } from "../errors.js";
@@ -15,6 +15,8 @@ export interface CatalogService {
   analyticsEnabled(): boolean;
   /** The server's working directory (hooks/list without cwds). */
   sessionCwd(): string;
+  /** The names of config.toml's `[mcp_servers.*]`. */
+  mcpServerNames(): string[];
   /** Whether a thread with this (lowercase) id exists. */
   threadExists(threadId: string): Promise<boolean>;
 }
@@ -27,6 +29,8 @@ const COLLABORATION_MODES = [
 
 /** The built-in profiles: one per sandbox mode the agent enforces. */
 const PERMISSION_PROFILES = [":read-only", ":workspace", ":danger-full-access"].map((id) => ({ id, description: null, allowed: true }));
+
+const MCP_NOT_STARTED = "MCP servers are not started by this server (Spool has no MCP client)";
 
 function feature(name: string, enabled: boolean) {
   return { name, stage: "stable", displayName: null, description: null, announcement: null, enabled, defaultEnabled: true };
@@ -77,7 +81,22 @@ export function registerCatalogMethods(r: MethodRegistrar, svc: CatalogService):
 
   r.register("mcpServerStatus/list", (raw) => {
     const p = paramsObject(raw);
-    return pageOf([], optionalString(p, "cursor"), optionalCount(p, "limit"));
+    // configured servers are listed as they are: never started, so without tools
+    const servers = [...svc.mcpServerNames()].sort().map((name) => ({
+      name,
+      authStatus: "unsupported",
+      httpOrigin: null,
+      pluginId: null,
+      resourceTemplates: [],
+      resources: [],
+      runtimeStatus: null,
+      serverCapabilities: null,
+      serverInfo: null,
+      toolListMeta: null,
+      tools: {},
+      toolsError: MCP_NOT_STARTED,
+    }));
+    return pageOf(servers, optionalString(p, "cursor"), optionalCount(p, "limit"));
   });
 
   r.register("externalAgentConfig/detect", (raw) => {
