@@ -169,6 +169,14 @@ test("config/read, catalogs and bad input answer like Codex over the same home",
   assert.deepEqual(notes(p.spool, "remoteControl/status/changed", p.spoolHome), notes(p.codex, "remoteControl/status/changed", p.codexHome));
   assert.deepEqual(notes(p.spool, "remoteControl/status/changed", p.spoolHome), [{ status: "disabled", serverName: os.hostname(), installationId: INSTALLATION_ID, environmentId: null }]);
   assert.deepEqual(notes(p.spool, "configWarning", p.spoolHome), []);
+  // a started thread has no background terminals (yet): the same empty page as Codex's
+  const [ct, st] = await Promise.all([p.codex.request("thread/start", { cwd: p.ws }), p.spool.request("thread/start", { cwd: p.ws })]);
+  const [cb, sb] = await Promise.all([
+    answer(p.codex, "thread/backgroundTerminals/list", { threadId: ct.thread.id }),
+    answer(p.spool, "thread/backgroundTerminals/list", { threadId: st.thread.id }),
+  ]);
+  assert.deepEqual(sb, cb);
+  assert.deepEqual(sb, { result: { data: [], nextCursor: null } });
 });
 
 test("an API-key login and logout: account answers, notifications and auth.json match Codex's", async () => {
