@@ -8,7 +8,7 @@ import { RawJson, classify, encodeError, encodeNotification, encodeResult, type 
 import { INTERNAL_ERROR, INVALID_REQUEST, OVERLOADED, PARSE_ERROR, RpcError, invalidRequest } from "./errors.js";
 import { decodeParams } from "./params.js";
 import type { AppServer } from "./app.js";
-import { VERSION } from "../version.js";
+import { CODEX_PROTOCOL_VERSION, VERSION } from "../version.js";
 
 const InitializeParams = z.object({
   clientInfo: z.object({ name: z.string().min(1), title: z.string().nullish(), version: z.string() }),
@@ -159,7 +159,9 @@ export class Connection {
     this.experimentalApi = p.capabilities?.experimentalApi ?? false;
     this.optOut = new Set(p.capabilities?.optOutNotificationMethods ?? []);
     return {
-      userAgent: `${p.clientInfo.name}/${VERSION} (${osType()} ${release()}; ${arch()}) spool (${p.clientInfo.name}; ${p.clientInfo.version})`,
+      // the version after the name is read as the server's Codex release: the Codex TUI warns that
+      // "a background Codex service is running v…, older than your Codex CLI" when it is lower
+      userAgent: `${p.clientInfo.name}/${CODEX_PROTOCOL_VERSION} (${osType()} ${release()}; ${arch()}) spool/${VERSION} (${p.clientInfo.name}; ${p.clientInfo.version})`,
       codexHome: this.server.home,
       platformFamily: process.platform === "win32" ? "windows" : "unix",
       platformOs: process.platform === "darwin" ? "macos" : process.platform === "win32" ? "windows" : "linux",

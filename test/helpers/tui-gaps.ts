@@ -2,7 +2,7 @@
 // a step is sent again, with the same params, straight to the other server, and the answer is
 // classified (unknown method, an error, or a result missing fields Codex's result has). This
 // finds the gaps of later steps too when an earlier one already stops the TUI.
-import type { Exchange } from "./ws-frame-proxy.js";
+import type { Exchange, Frame } from "./ws-frame-proxy.js";
 import { WsRpcClient } from "./ws-client.js";
 import { RpcError } from "./rpc-core.js";
 
@@ -79,4 +79,36 @@ export function gapsMarkdown(steps: string[], gaps: Gap[]): string {
   const lines = ["| step | method | Spool's answer |", "|---|---|---|"];
   for (const s of steps) for (const g of gaps.filter((x) => x.step === s)) lines.push(`| ${s} | \`${g.method}\` | ${g.problem.replace(/\|/g, "\\|")} |`);
   return lines.join("\n");
+}
+
+/**
+ * For the diagnostic run only: a stub answering `methods` with the first answer Codex gave to
+ * each in its run, its paths rewritten (`rewrite`: Codex's path -> this run's), so the TUI gets
+ * past what Spool lacks and the later steps show what else is missing. Never a pass for Spool.
+ */
+export function recordedAnswers(codexExchanges: Exchange[], methods: Set<string>, rewrite: [string, string][]): (method: string) => { result: unknown } | undefined {
+  const answers = new Map<string, unknown>();
+  for (const ex of codexExchanges) {
+    if (!methods.has(ex.method) || answers.has(ex.method) || !ex.answer || ex.answer.error) continue;
+    let text = JSON.stringify(ex.answer.result);
+    for (const [from, to] of rewrite) text = text.split(from).join(to);
+    answers.set(ex.method, JSON.parse(text));
+  }
+  return (method) => (answers.has(method) ? { result: answers.get(method) } : undefined);
+}
+
+/**
+ * Notifications and server requests Codex sent the TUI in each step whose method name appears
+ * nowhere in Spool's sources (`srcText`: all of src/ concatenated): events Spool never emits.
+ */
+export function unsentMethods(codexFrames: Frame[], srcText: string): Gap[] {
+  const gaps: Gap[] = [];
+  const seen = new Set<string>();
+  for (const f of codexFrames) {
+    const m = f.msg?.method;
+    if (f.dir !== "s2c" || typeof m !== "string" || seen.has(m)) continue;
+    seen.add(m);
+    if (!srcText.includes(`"${m}"`)) gaps.push({ step: f.step, method: m, problem: f.msg.id !== undefined ? "server request never sent" : "notification never sent" });
+  }
+  return gaps;
 }

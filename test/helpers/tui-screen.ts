@@ -20,9 +20,11 @@ export function maskScreen(screen: string, paths: Record<string, string> = {}): 
     .replace(/Worked for [^•\n]*/g, "Worked for <dur> ")
     .replace(/\d+(\.\d+)? seconds/g, "<n> seconds")
     .replace(/\(\d+(\.\d+)?m?s\b[^)]*\)/g, "(<dur>)")
-    .replace(/\b\d+[smhd] ago\b/g, "<ago>")
+    .replace(/\b\d+[smhd] ago\b\s*/g, "<ago> ")
     .replace(/Chunk ID: \w+/g, "Chunk ID: <id>")
-    .replace(/(Token usage|Context window|Original token count):.*/g, "$1: <n>");
+    .replace(/(Token usage|Token usage so far|Context window|Original token count):.*/g, "$1: <n>")
+    .replace(/^• tick .*$/gm, "• tick … (an interrupted stream)")
+    .replace(/^\s*└ Tip: .*$/gm, "");
   return s
     .split("\n")
     .filter((l) => !/[\u2800-\u28ff]/.test(l)) // the animated logo on an empty session

@@ -36,17 +36,38 @@ const tui = (r: ScriptRun): TuiSession => {
   return r.tui;
 };
 
-/** Submits a prompt and waits until `expect` shows and the turn is no longer running. */
+/** Submits a prompt and waits until `expect` shows and the turn has ended. */
 async function turn(r: ScriptRun, prompt: string, expect: string | RegExp): Promise<string> {
   const t = tui(r);
   await t.submit(prompt);
   await t.waitForText(expect);
-  return idle(t);
+  return idle(t, prompt);
 }
 
-/** Waits until no turn runs (the status line offers no interrupt) and the composer is back. */
-function idle(t: TuiSession): Promise<string> {
-  return t.waitFor("the turn to end", (s) => !s.includes("esc to interrupt") && t.visible().includes(PLACEHOLDER));
+/**
+ * Waits until the turn of `prompt` has ended: below its last `› prompt` line the TUI has drawn
+ * its end line ("Worked for …" or "■ …"), no interrupt is offered, and the composer is back.
+ */
+function idle(t: TuiSession, prompt: string): Promise<string> {
+  return t.waitFor("the turn to end", (s) => {
+    const after = s.slice(s.lastIndexOf(`› ${prompt}`));
+    return /Worked for|■/.test(after) && !s.includes("esc to interrupt") && t.visible().includes(PLACEHOLDER);
+  });
+}
+
+/** The text behind a "⚠ N warning · f2 to view" footer (opened with F2, closed with Esc), or "". */
+export async function warningText(t: TuiSession): Promise<string> {
+  if (!t.visible().includes("f2 to view")) return "";
+  t.key("F2");
+  const s = await t.waitFor("the warnings view", () => t.visible().includes("Warnings ·"), 10_000).catch(() => t.visible());
+  t.key("Escape");
+  return s.slice(s.indexOf("Warnings ·")).split("\n").slice(0, 6).map((l) => l.trim()).join(" | ");
+}
+
+/** Asserts the screen has no error or warning line, naming the warning's text when there is one. */
+async function assertNoProblems(t: TuiSession, screen: string): Promise<void> {
+  const problems = problemLines(screen);
+  if (problems.length) assert.fail(`error or warning lines on the screen: ${JSON.stringify(problems.map((l) => l.trim()))}; warnings: ${await warningText(t)}`);
 }
 
 /** Lines that look like an error or a warning the TUI shows (red error cells, ⚠ warnings). */
@@ -63,7 +84,7 @@ export const SCRIPT: Step[] = [
       await r.tui.waitFor("the server's thread/started", () => r.serverSent("thread/started") > 0);
       const s = await r.tui.waitForText(PLACEHOLDER);
       assert.ok(s.includes("OpenAI Codex"), `the header shows:\n${tail(s)}`);
-      assert.deepEqual(problemLines(r.tui.screen()), [], "no error or warning line on the start screen");
+      await assertNoProblems(r.tui, r.tui.screen());
     },
   },
   {
@@ -71,7 +92,7 @@ export const SCRIPT: Step[] = [
     async run(r) {
       const deltas = r.serverSent("item/agentMessage/delta");
       const s = await turn(r, "hello from the harness", "Echo: hello from the harness");
-      assert.deepEqual(problemLines(s), []);
+      await assertNoProblems(tui(r), s);
       assert.ok(r.serverSent("item/agentMessage/delta") - deltas >= 2, "the answer came as several deltas");
     },
   },
@@ -92,7 +113,7 @@ export const SCRIPT: Step[] = [
       assert.match(ask, /\$ touch \.\.\/tui-escalated\.txt/);
       t.key("y");
       await t.waitForText("Ran touch ../tui-escalated.txt");
-      await idle(t);
+      await idle(t, "esc: touch ../tui-escalated.txt");
       assert.ok(fs.existsSync(target), `${target} exists after the approved command`);
     },
   },
@@ -108,7 +129,7 @@ export const SCRIPT: Step[] = [
       const t = tui(r);
       await t.submit("patch: tui-added.txt added-by-patch");
       await t.waitForText("Added tui-added.txt");
-      await idle(t);
+      await idle(t, "patch: tui-added.txt added-by-patch");
       assert.equal(fs.readFileSync(path.join(r.ws, "tui-added.txt"), "utf8"), "added-by-patch\n");
     },
   },
@@ -120,7 +141,7 @@ export const SCRIPT: Step[] = [
       await t.waitForText("tick tick");
       t.key("Escape");
       await t.waitForText("Conversation interrupted");
-      await idle(t);
+      await idle(t, "slow: 200");
     },
   },
   {

@@ -13,7 +13,12 @@ export interface Frame {
   /** Which client connection (1, 2, … in connect order). */
   conn: number;
   msg: any;
+  /** Answered by the proxy's stub, never seen by the server. */
+  stubbed?: true;
 }
+
+/** An answer the proxy gives itself instead of forwarding (diagnostics only), or undefined to forward. */
+export type StubAnswer = (method: string, params: unknown) => { result: unknown } | undefined;
 
 /** One request as the client sent it and the server answered it (answer undefined: never answered). */
 export interface Exchange {
@@ -35,7 +40,7 @@ export interface FrameProxy {
 }
 
 /** Starts a proxy on a free loopback port towards `target`; `logFile` (optional) gets one JSON frame per line. */
-export async function startFrameProxy(target: string, logFile?: string): Promise<FrameProxy> {
+export async function startFrameProxy(target: string, logFile?: string, stub?: StubAnswer): Promise<FrameProxy> {
   const frames: Frame[] = [];
   const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   const upstreams = new Set<WebSocket>();
@@ -52,16 +57,17 @@ export async function startFrameProxy(target: string, logFile?: string): Promise
         wss.close(() => resolve());
       }),
   };
-  const record = (dir: Frame["dir"], conn: number, text: string) => {
+  const record = (dir: Frame["dir"], conn: number, text: string, stubbed?: true): any => {
     let msg: any;
     try {
       msg = JSON.parse(text);
     } catch {
       msg = { unparsed: text };
     }
-    const f: Frame = { dir, step: proxy.step, conn, msg };
+    const f: Frame = { dir, step: proxy.step, conn, msg, ...(stubbed ? { stubbed } : {}) };
     frames.push(f);
     if (logFile) fs.appendFileSync(logFile, JSON.stringify(f) + "\n");
+    return msg;
   };
   wss.on("connection", (client, req) => {
     const conn = ++conns;
@@ -77,7 +83,14 @@ export async function startFrameProxy(target: string, logFile?: string): Promise
     });
     client.on("message", (d) => {
       const text = d.toString();
-      record("c2s", conn, text);
+      const msg = record("c2s", conn, text);
+      const stubbed = stub && typeof msg?.method === "string" && msg.id !== undefined ? stub(msg.method, msg.params) : undefined;
+      if (stubbed) {
+        const answer = JSON.stringify({ id: msg.id, result: stubbed.result });
+        record("s2c", conn, answer, true);
+        client.send(answer);
+        return;
+      }
       if (upstream.readyState === WebSocket.OPEN) upstream.send(text);
       else queued.push(text);
     });
