@@ -14,14 +14,13 @@ import { useMockResponses } from "./helpers/mock-home.js";
 import type { MockScriptContext } from "./helpers/mock-responses.js";
 import { codexBin, codexEnv } from "./helpers/codex.js";
 import { spoolMain } from "./helpers/spool.js";
-import { cacheDir } from "./helpers/paths.js";
+import { cacheDir, repoRoot } from "./helpers/paths.js";
 import { validateNotification, validateResponse, validateServerRequest } from "./helpers/schema.js";
 import { startFrameProxy, type Exchange, type Frame, type StubAnswer } from "./helpers/ws-frame-proxy.js";
 import { TuiSession, startWsServer, tmuxAvailable, tuiConfigToml, writeArtifact, type WsServerProcess } from "./helpers/tui.js";
 import { SCRIPT, WORKSPACE_FILE, type ScriptRun } from "./helpers/tui-script.js";
 import { maskScreen, diffScreens } from "./helpers/tui-screen.js";
 import { probeGaps, gapsMarkdown, recordedAnswers, unsentMethods, type Gap } from "./helpers/tui-gaps.js";
-import { repoRoot } from "./helpers/paths.js";
 
 /**
  * Why each step cannot pass against Spool yet (measured on this branch; details in
@@ -31,7 +30,7 @@ const STARTUP = "the TUI exits at start: account/read, config/read, model/list, 
 const SPOOL_TODO: Record<string, string> = Object.fromEntries(SCRIPT.map((s) => [s.name, STARTUP]));
 for (const step of ["starts with no error or warning line", "a plain turn streams"]) SPOOL_TODO[step] = `${STARTUP}; then skills/list (red "failed to load skills" lines)`;
 
-const ARTIFACTS = path.join(cacheDir("tui-remote"));
+const ARTIFACTS = cacheDir("tui-remote");
 const noTmux = tmuxAvailable() ? false : "tmux is not installed (.ci/run installs it)";
 
 // The bundled model the TUI is configured with is served in Codex's "responses lite" form (no
