@@ -107,7 +107,8 @@ async function runScript(t: TestContext, label: string, launch: Launch, o: RunOp
   fs.rmSync(frameLog, { force: true });
   const proxy = await startFrameProxy(server.url, frameLog, o.stub?.({ ws, serverHome, tuiHome }));
   cleanups.push(() => proxy.close());
-  const serverSent = (method: string) => proxy.frames.filter((f) => f.dir === "s2c" && f.msg.method === method && f.msg.id === undefined).length;
+  const serverSent = (method: string, where: (params: any) => boolean = () => true) =>
+    proxy.frames.filter((f) => f.dir === "s2c" && f.msg.method === method && f.msg.id === undefined && where(f.msg.params)).length;
   const run: ScriptRun = { url: proxy.url, tuiHome, ws, mock: fx.mock, serverSent };
   const masks = { [ws]: "<ws>", [root]: "<root>", [tuiHome]: "<tui-home>", [serverHome]: "<server-home>" };
   const screens = new Map<string, string>();

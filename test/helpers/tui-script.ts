@@ -14,8 +14,8 @@ export interface ScriptRun {
   tuiHome: string;
   ws: string;
   mock: MockResponses;
-  /** How many notifications of `method` the server has sent the TUI so far. */
-  serverSent(method: string): number;
+  /** How many notifications of `method` (whose params pass `where`) the server has sent the TUI so far. */
+  serverSent(method: string, where?: (params: any) => boolean): number;
   /** The running TUI (replaced when a step starts a new one). */
   tui?: TuiSession;
 }
@@ -120,7 +120,10 @@ export const SCRIPT: Step[] = [
   {
     name: "a reasoning turn",
     async run(r) {
+      const isReasoning = (p: any) => p?.item?.type === "reasoning";
+      const before = r.serverSent("item/completed", isReasoning);
       await turn(r, "think: harness reasoning", "Echo: think: harness reasoning");
+      assert.equal(r.serverSent("item/completed", isReasoning) - before, 1, "the turn had one reasoning item");
     },
   },
   {
