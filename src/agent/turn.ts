@@ -215,6 +215,7 @@ export class RunningTurn {
   private async failed(e: unknown): Promise<TurnResult> {
     const message = e instanceof Error ? e.message : String(e);
     const info: Json = e instanceof ModelError ? e.codexErrorInfo : "other";
+    this.o.onTelemetry?.({ type: "turnFailed", threadId: this.threadId, turnId: this.id, codexErrorInfo: info, httpStatus: e instanceof ModelError ? e.httpStatus : null });
     const snake: JsonObject = { message, codex_error_info: info };
     const error = turnErrorFrom(snake);
     const { completedAt, durationMs } = this.ending();

@@ -102,6 +102,8 @@ export interface TurnStartedFact {
   rootTurnId: string | null;
   /** Seconds. */
   startedAt: number | null;
+  /** When the notification was tracked (ms): the start of the turn's timing profile. */
+  atMs?: number;
 }
 
 export interface TurnCompletedFact {
@@ -115,6 +117,49 @@ export interface TurnCompletedFact {
   startedAt: number | null;
   completedAt: number | null;
   durationMs: number | null;
+  /** When the notification was tracked (ms): the end of the turn's timing profile. */
+  atMs?: number;
+}
+
+/** A model request of a turn was sent (`attempt` > 0: re-sent after a broken stream). */
+export interface SamplingStartedFact {
+  kind: "sampling_started";
+  threadId: string;
+  turnId: string;
+  atMs: number;
+  attempt: number;
+}
+
+/** A model request's response ended; a completed one names its response and the calls it asked for. */
+export interface SamplingEndedFact {
+  kind: "sampling_ended";
+  threadId: string;
+  turnId: string;
+  atMs: number;
+  ok: boolean;
+  responseId: string | null;
+  callIds: string[];
+}
+
+/** A function call of a turn ran (started, then ended); control tools have no item of their own. */
+export interface ToolCallFact {
+  kind: "tool_call_started" | "tool_call_ended";
+  threadId: string;
+  turnId: string;
+  atMs: number;
+  callId: string;
+  name: string;
+  /** Only when ended. */
+  success?: boolean;
+}
+
+/** The model error that failed a turn (its CodexErrorInfo, snake_case, and HTTP status). */
+export interface TurnFailedFact {
+  kind: "turn_failed";
+  threadId: string;
+  turnId: string;
+  codexErrorInfo: unknown;
+  httpStatus: number | null;
 }
 
 /** `thread/tokenUsage/updated`: the thread's cumulative usage, attributed to a turn. */
@@ -246,7 +291,11 @@ export type AnalyticsFact =
   | ItemStartedFact
   | ItemCompletedFact
   | SubagentThreadStartedFact
-  | GoalFact;
+  | GoalFact
+  | SamplingStartedFact
+  | SamplingEndedFact
+  | ToolCallFact
+  | TurnFailedFact;
 
 export type AnalyticsFactKind = AnalyticsFact["kind"];
 
@@ -297,7 +346,7 @@ export function factFromNotification(method: string, params: unknown, atMs: numb
       const turn = isObj(params.turn) ? params.turn : null;
       const turnId = turn ? str(turn.id) : null;
       if (!turn || turnId === null) return null;
-      if (method === "turn/started") return { kind: "turn_started", threadId, turnId, rootTurnId: str(turn.rootTurnId), startedAt: num(turn.startedAt) };
+      if (method === "turn/started") return { kind: "turn_started", threadId, turnId, rootTurnId: str(turn.rootTurnId), startedAt: num(turn.startedAt), atMs };
       const status = turn.status === "completed" || turn.status === "interrupted" || turn.status === "failed" ? turn.status : "inProgress";
       return {
         kind: "turn_completed",
@@ -309,6 +358,7 @@ export function factFromNotification(method: string, params: unknown, atMs: numb
         startedAt: num(turn.startedAt),
         completedAt: num(turn.completedAt),
         durationMs: num(turn.durationMs),
+        atMs,
       };
     }
     case "item/started":

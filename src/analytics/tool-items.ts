@@ -295,7 +295,8 @@ export function toolExtras(item: ToolItem): Record<string, unknown> {
       return {
         plugin_id: item.pluginId,
         script_path: item.scriptPath,
-        command_execution_source: snake(item.source),
+        // the v2 spelling (`agent`, `unifiedExecStartup`, `userShell`…), as Codex sends it
+        command_execution_source: item.source,
         exit_code: item.exitCode,
         command_total_action_count: item.actions.total,
         command_read_action_count: item.actions.read,
