@@ -11,6 +11,8 @@ interface TurnRef {
 }
 
 export type TurnTelemetry =
+  /** A turn began; `trigger` says why when the server started it itself (a goal continuation: `goal`). */
+  | (TurnRef & { type: "turnStarted"; trigger: string | null })
   /** A model request was sent; `attempt` > 0 re-sends one whose stream broke. */
   | (TurnRef & { type: "samplingStarted"; atMs: number; attempt: number })
   /** The request's response ended: completed (with its id and the calls it asked for) or not. */

@@ -324,6 +324,8 @@ export class AnalyticsClient {
     if (!this.active) return false;
     const ids = { threadId: t.threadId, turnId: t.turnId };
     switch (t.type) {
+      case "turnStarted":
+        return this.track({ kind: "turn_trigger", ...ids, trigger: t.trigger });
       case "samplingStarted":
         return this.track({ kind: "sampling_started", ...ids, atMs: t.atMs, attempt: t.attempt });
       case "samplingEnded":

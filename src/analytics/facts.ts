@@ -121,6 +121,14 @@ export interface TurnCompletedFact {
   atMs?: number;
 }
 
+/** Why the server started a turn itself (`goal` for a goal continuation); null for a client's turn. */
+export interface TurnTriggerFact {
+  kind: "turn_trigger";
+  threadId: string;
+  turnId: string;
+  trigger: string | null;
+}
+
 /** A model request of a turn was sent (`attempt` > 0: re-sent after a broken stream). */
 export interface SamplingStartedFact {
   kind: "sampling_started";
@@ -295,7 +303,8 @@ export type AnalyticsFact =
   | SamplingStartedFact
   | SamplingEndedFact
   | ToolCallFact
-  | TurnFailedFact;
+  | TurnFailedFact
+  | TurnTriggerFact;
 
 export type AnalyticsFactKind = AnalyticsFact["kind"];
 

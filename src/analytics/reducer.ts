@@ -29,7 +29,7 @@ import { onSubagentStarted } from "./reducer/thread-init.js";
 import { onThreadLifecycle } from "./reducer/thread-lifecycle.js";
 import { onSamplingEnded, onSamplingStarted } from "./reducer/responses.js";
 import { onItemCompleted, onItemStarted, onToolCallEnded, onToolCallStarted } from "./reducer/tool-events.js";
-import { onThreadTokenUsage, onTurnCompleted, onTurnFailed, onTurnProfile, onTurnResolvedConfig, onTurnStarted, onTurnTokenUsage } from "./reducer/turns.js";
+import { onThreadTokenUsage, onTurnCompleted, onTurnFailed, onTurnProfile, onTurnResolvedConfig, onTurnStarted, onTurnTokenUsage, onTurnTrigger } from "./reducer/turns.js";
 
 export type { AnalyticsWarning, MissingContext, ReduceOutput } from "./reducer/context.js";
 export type { ReducerLimits, ThreadState } from "./reducer/state.js";
@@ -115,6 +115,9 @@ export class AnalyticsReducer {
         break;
       case "turn_failed":
         onTurnFailed(s, fact);
+        break;
+      case "turn_trigger":
+        onTurnTrigger(s, fact);
         break;
     }
     return out;

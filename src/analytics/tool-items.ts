@@ -33,7 +33,14 @@ export type ToolItem =
       scriptPath: string | null;
       actions: { total: number; read: number; listFiles: number; search: number; unknown: number };
     }
-  | { type: "fileChange"; id: string; status: ItemStatus; files: { total: number; add: number; update: number; delete: number; move: number } }
+  | {
+      type: "fileChange";
+      id: string;
+      status: ItemStatus;
+      files: { total: number; add: number; update: number; delete: number; move: number };
+      /** Lines the change adds and removes (an added file's lines, a unified diff's +/- lines). */
+      lines: { added: number; deleted: number };
+    }
   | {
       type: "mcpToolCall";
       id: string;
@@ -88,6 +95,23 @@ function safePluginPath(p: string | null): string | null {
   return p.split(/[\\/]/).some((seg) => seg === "..") ? null : p;
 }
 
+/** Lines of a file's text (a last line without a newline counts). */
+function textLines(text: string): number {
+  if (text === "") return 0;
+  return text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+}
+
+/** Added and removed lines of a unified diff (headers excluded). */
+function diffLines(diff: string): { added: number; deleted: number } {
+  let added = 0;
+  let deleted = 0;
+  for (const l of diff.split("\n")) {
+    if (l.startsWith("+") && !l.startsWith("+++")) added++;
+    else if (l.startsWith("-") && !l.startsWith("---")) deleted++;
+  }
+  return { added, deleted };
+}
+
 /** The summary of a tool item, or null when `item` is not a tool item. */
 export function summarizeToolItem(item: unknown): ToolItem | null {
   if (!isObj(item) || typeof item.type !== "string" || typeof item.id !== "string") return null;
@@ -119,18 +143,27 @@ export function summarizeToolItem(item: unknown): ToolItem | null {
     }
     case "fileChange": {
       const files = { total: 0, add: 0, update: 0, delete: 0, move: 0 };
+      const lines = { added: 0, deleted: 0 };
       for (const c of Array.isArray(item.changes) ? item.changes : []) {
         files.total++;
         const kind = isObj(c) ? c.kind : null;
         const t = isObj(kind) ? kind.type : kind;
-        if (t === "add") files.add++;
-        else if (t === "delete") files.delete++;
-        else if (t === "update") {
+        const diff = isObj(c) && typeof c.diff === "string" ? c.diff : "";
+        if (t === "add") {
+          files.add++;
+          lines.added += textLines(diff);
+        } else if (t === "delete") {
+          files.delete++;
+          lines.deleted += textLines(diff);
+        } else if (t === "update") {
           if (isObj(kind) && (nonBlank(kind.movePath) || nonBlank(kind.move_path))) files.move++;
           else files.update++;
+          const d = diffLines(diff);
+          lines.added += d.added;
+          lines.deleted += d.deleted;
         }
       }
-      return { type: "fileChange", id, status, files };
+      return { type: "fileChange", id, status, files, lines };
     }
     case "mcpToolCall": {
       const app = isObj(item.appContext) ? item.appContext : null;

@@ -81,6 +81,10 @@ export interface TurnState {
   /** The model error that failed the turn. */
   failure: { codexErrorInfo: unknown; httpStatus: number | null } | null;
   pending: PendingToolEvent[];
+  /** Lines the turn's applied file changes added and removed; null when it applied none. */
+  acceptedLines: { added: number; deleted: number } | null;
+  /** Why the server started the turn itself (`goal`), null for a client's turn. */
+  trigger: string | null;
   /** The turn event was emitted; the state stays while tool items of the turn are pending. */
   emitted: boolean;
 }
@@ -226,6 +230,8 @@ export function ensureTurn(s: ReducerState, threadId: string, turnId: string): T
       toolTimeMs: 0,
       failure: null,
       pending: [],
+      acceptedLines: null,
+      trigger: null,
       emitted: false,
     };
     setCapped(th.turns, turnId, t, s.limits.maxPerThread);

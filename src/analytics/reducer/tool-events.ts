@@ -30,6 +30,11 @@ export function onItemCompleted(s: ReducerState, f: ItemCompletedFact, out: Redu
   const key = itemKey(f.turnId, item.id);
   const turn = th.turns.get(f.turnId);
   if (turn) turn.counts[turnCounter(item)]++;
+  if (turn && item.type === "fileChange" && term.status === "completed") {
+    const acc = (turn.acceptedLines ??= { added: 0, deleted: 0 });
+    acc.added += item.lines.added;
+    acc.deleted += item.lines.deleted;
+  }
   const started = th.items.get(key);
   const review = th.reviews.get(key);
   th.items.delete(key);
@@ -62,7 +67,7 @@ export function onItemCompleted(s: ReducerState, f: ItemCompletedFact, out: Redu
     timing: { startedAtMs: started.startedAtMs, completedAtMs: f.completedAtMs, durationMs, executionDurationMs: executionDurationMs(item, durationMs) },
     terminal: { status: term.status, failure },
     review,
-  });
+  }, turn?.trigger ?? null);
   const params = { ...commandHead(ctx, th, turn, item, term.status, review), ...base, ...toolExtras(item) };
   publishToolEvent(turn, item.id, { event_type: eventType, event_params: params }, out);
 }
@@ -97,7 +102,7 @@ export function onToolCallEnded(s: ReducerState, f: ToolCallFact, out: ReduceOut
       timing: { startedAtMs, completedAtMs: f.atMs, durationMs, executionDurationMs: durationMs },
       terminal: success ? { status: "completed", failure: null } : { status: "failed", failure: "tool_error" },
       review: th.reviews.get(itemKey(f.turnId, f.callId)),
-    }),
+    }, turn.trigger),
     success,
   };
   publishToolEvent(turn, f.callId, { event_type: CONTROL_TOOL_EVENT, event_params: params }, out);

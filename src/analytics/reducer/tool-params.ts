@@ -25,8 +25,10 @@ export interface ToolBase {
   review: ReviewSummary | undefined;
 }
 
-export function toolBaseParams(ctx: EventContext, b: ToolBase): Record<string, unknown> {
+/** Tool events name a server-started turn's trigger first, and leave the key out otherwise (as Codex). */
+export function toolBaseParams(ctx: EventContext, b: ToolBase, trigger: string | null = null): Record<string, unknown> {
   return {
+    ...(trigger !== null ? { turn_trigger: trigger } : {}),
     thread_id: b.threadId,
     session_id: ctx.lineage.session_id,
     turn_id: b.turnId,

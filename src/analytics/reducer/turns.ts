@@ -2,7 +2,7 @@
 // token usage, resolved config, profile, steer count, interrupt time, tool counts) gathered per
 // turn in the thread's state and emitted on turn/completed.
 import { addUsage, subtractUsage } from "../../agent/token-usage.js";
-import { TURN_EVENT } from "../events.js";
+import { ACCEPTED_LINES_EVENT, TURN_EVENT, type TrackEvent } from "../events.js";
 import type {
   ThreadTokenUsageFact,
   TurnCompletedFact,
@@ -11,6 +11,7 @@ import type {
   TurnStartedFact,
   TurnFailedFact,
   TurnTokenUsageFact,
+  TurnTriggerFact,
 } from "../facts.js";
 import { eventContext, initializedConnection, type ReduceOutput } from "./context.js";
 import { ensureThread, ensureTurn, hasPendingItems, type PendingClientRequest, type ReducerState } from "./state.js";
@@ -29,6 +30,10 @@ export function onTurnStarted(s: ReducerState, f: TurnStartedFact): void {
   t.rootTurnId = f.rootTurnId ?? t.rootTurnId;
   t.startedAt = f.startedAt ?? t.startedAt;
   t.startedAtMs = f.atMs ?? t.startedAtMs;
+}
+
+export function onTurnTrigger(s: ReducerState, f: TurnTriggerFact): void {
+  ensureTurn(s, f.threadId, f.turnId).trigger = f.trigger;
 }
 
 /** Why the turn engine says the turn failed (it names the HTTP status the notification lacks). */
@@ -117,7 +122,7 @@ export function onTurnCompleted(s: ReducerState, f: TurnCompletedFact, out: Redu
       active_plugin_ids_at_turn_start: [],
       voice_session_id: null,
       root_turn_id: f.rootTurnId ?? t.rootTurnId,
-      turn_trigger: null,
+      turn_trigger: t.trigger,
       codex_turn_source: null,
       submission_type: pick(rc?.submissionType, null),
       app_server_client: ctx.lineage.app_server_client,
@@ -173,4 +178,29 @@ export function onTurnCompleted(s: ReducerState, f: TurnCompletedFact, out: Redu
       completed_at: f.completedAt,
     },
   });
+  const lines = t.acceptedLines;
+  if (f.status === "completed" && lines) out.events.push(acceptedLinesEvent(f, lines, pick(rc?.model, st?.model ?? ctx.metadata.model)));
+}
+
+/**
+ * After a completed turn that applied file changes: how many lines it added and removed.
+ * Codex sends no line fingerprints (the list is always empty) and a hash of the git remote,
+ * which Spool does not compute (null, as Codex outside a git repository).
+ */
+function acceptedLinesEvent(f: TurnCompletedFact, lines: { added: number; deleted: number }, model: string | null): TrackEvent {
+  return {
+    event_type: ACCEPTED_LINES_EVENT,
+    event_params: {
+      event_type: "codex.accepted_line_fingerprints",
+      turn_id: f.turnId,
+      thread_id: f.threadId,
+      product_surface: "codex",
+      model_slug: model,
+      completed_at: f.completedAt,
+      repo_hash: null,
+      accepted_added_lines: lines.added,
+      accepted_deleted_lines: lines.deleted,
+      line_fingerprints: [],
+    },
+  };
 }
