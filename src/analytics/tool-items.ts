@@ -3,6 +3,8 @@
 // their analytics events report. Summarising happens when the item is tracked, so a queued fact
 // holds counts and flags, never the command's output, the diff or the search results.
 
+import { diffLines, textLines } from "./diff-lines.js";
+
 export const TOOL_ITEM_TYPES = [
   "commandExecution",
   "fileChange",
@@ -93,23 +95,6 @@ const snake = (s: string): string => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").to
 function safePluginPath(p: string | null): string | null {
   if (p === null || p === "" || p.startsWith("/") || p.startsWith("\\") || /^[A-Za-z]:/.test(p)) return null;
   return p.split(/[\\/]/).some((seg) => seg === "..") ? null : p;
-}
-
-/** Lines of a file's text (a last line without a newline counts). */
-function textLines(text: string): number {
-  if (text === "") return 0;
-  return text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
-}
-
-/** Added and removed lines of a unified diff (headers excluded). */
-function diffLines(diff: string): { added: number; deleted: number } {
-  let added = 0;
-  let deleted = 0;
-  for (const l of diff.split("\n")) {
-    if (l.startsWith("+") && !l.startsWith("+++")) added++;
-    else if (l.startsWith("-") && !l.startsWith("---")) deleted++;
-  }
-  return { added, deleted };
 }
 
 /** The summary of a tool item, or null when `item` is not a tool item. */
