@@ -739,3 +739,25 @@ test("the reducer's memory is bounded", () => {
   assert.ok(r.thread("t199")!.items.size <= 5);
   assert.equal(r.thread("t0"), undefined, "the least recently touched thread went first");
 });
+
+test("a tool event waits for the response after its call; a turn that ends first sends it without one, before its turn event", () => {
+  const r = new AnalyticsReducer();
+  run(r, init(), threadResponse("thread/start", "thread-1"), turnStarted("thread-1", "turn-1"));
+  const [started, completed] = itemFacts("thread-1", "turn-1", { ...commandItem, id: "call_1" }, 1000, 1045);
+  const held = run(
+    r,
+    { kind: "sampling_started", threadId: "thread-1", turnId: "turn-1", atMs: 900, attempt: 0 },
+    { kind: "sampling_ended", threadId: "thread-1", turnId: "turn-1", atMs: 990, ok: true, responseId: "resp_1", callIds: ["call_1"] },
+    started,
+    completed,
+  );
+  assert.deepEqual(held.events, [], "held until the next response");
+  const out = run(r, { kind: "sampling_started", threadId: "thread-1", turnId: "turn-1", atMs: 1100, attempt: 0 }, turnCompleted("thread-1", "turn-1", { status: "interrupted" }));
+  assert.deepEqual(
+    out.events.map((e) => [e.event_type, e.event_params.originating_response_id ?? null, e.event_params.subsequent_response_id ?? null]),
+    [
+      ["codex_command_execution_event", "resp_1", null],
+      ["codex_turn_event", null, null],
+    ],
+  );
+});

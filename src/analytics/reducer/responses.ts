@@ -16,7 +16,10 @@ export function onSamplingStarted(s: ReducerState, f: SamplingStartedFact): void
   const t = ensureTurn(s, f.threadId, f.turnId);
   if (t.emitted) return;
   t.samplings.push({ startedAtMs: f.atMs, endedAtMs: null, attempt: f.attempt, ok: null, responseId: null, callIds: [] });
-  if (t.samplings.length > MAX_SAMPLINGS) t.samplings.shift();
+  if (t.samplings.length > MAX_SAMPLINGS) {
+    t.samplings.shift();
+    for (const p of t.pending) p.after--; // indices moved down by one
+  }
 }
 
 export function onSamplingEnded(s: ReducerState, f: SamplingEndedFact, out: ReduceOutput): void {

@@ -68,7 +68,7 @@ function platformSandbox(os: string): string | null {
 }
 
 /**
- * The sandbox a command ran in: none when it never ran (declined), `none` when it ran outside one
+ * The sandbox a command ran in: null when it never ran (declined), `none` when it ran outside one
  * (approved escalation, or a full-access / external sandbox policy), else the platform's. From the
  * thread's settings until the sandbox reports its own backend.
  */
