@@ -101,7 +101,7 @@ const LINEAGE = {
   session_id: "session-thread-1",
   app_server_client: CLIENT,
   runtime: RUNTIME,
-  thread_source: "user",
+  thread_source: null,
   subagent_source: null,
   parent_thread_id: null,
 };
@@ -141,7 +141,8 @@ test("codex_thread_initialized needs an initialized connection, then has the exa
         runtime: RUNTIME,
         model: "gpt-5",
         ephemeral: true,
-        thread_source: "user",
+        is_worktree: null,
+        thread_source: null,
         initialization_mode: "resumed",
         subagent_source: null,
         parent_thread_id: null,
@@ -152,7 +153,7 @@ test("codex_thread_initialized needs an initialized connection, then has the exa
   ]);
 });
 
-test("thread_source: the thread's own label wins (feature labels included), else derived from the session source", () => {
+test("thread_source: the thread's own label wins (feature labels included), else a subagent's, else null (Codex 0.169: null for a client's thread)", () => {
   const r = new AnalyticsReducer();
   const out = run(
     r,
@@ -169,7 +170,7 @@ test("thread_source: the thread's own label wins (feature labels included), else
     [
       ["a", "automation", "new", null, null, null],
       ["b", "memory_consolidation", "new", "memory_consolidation", null, null],
-      ["c", "user", "forked", null, null, "a"],
+      ["c", null, "forked", null, null, "a"],
       ["d", "subagent", "new", "thread_spawn", "a", null],
       ["e", null, "new", null, null, null],
     ],
@@ -195,9 +196,14 @@ test("codex_command_execution_event: exact shape, duration from the observed lif
     {
       event_type: "codex_command_execution_event",
       event_params: {
+        // the sandbox from the thread's workspace-write policy on Linux; the turn's model and effort
+        sandbox_backend: "seccomp",
+        model_slug: "gpt-5",
+        reasoning_effort: "medium",
         ...TOOL_BASE,
         item_id: "item-1",
         tool_name: "shell",
+        tool_event_type: "model_tool_call",
         started_at_ms: 1000,
         completed_at_ms: 1045,
         duration_ms: 45,
@@ -307,7 +313,7 @@ test("codex_turn_event: exact shape (settings from the thread, usage from tokenU
     accepted_turn_id: "turn-1",
     app_server_client: CLIENT,
     runtime: RUNTIME,
-    thread_source: "user",
+    thread_source: null,
     subagent_source: null,
     parent_thread_id: null,
     num_input_images: 0,
@@ -316,15 +322,30 @@ test("codex_turn_event: exact shape (settings from the thread, usage from tokenU
     created_at: 455,
   });
   assert.deepEqual(out.events[2].event_params, {
+    critical_path_status: "disabled",
+    critical_path_duration_ms: null,
+    critical_path_inference_ms: null,
+    critical_path_sampling_ms: null,
+    critical_path_compaction_ms: null,
+    critical_path_auto_review_ms: null,
+    critical_path_auto_review_overhead_ms: null,
+    critical_path_user_wait_ms: null,
+    critical_path_tools_ms: null,
+    critical_path_overhead_ms: null,
+    critical_path_unknown_ms: null,
     thread_id: "thread-1",
     session_id: "session-thread-1",
     turn_id: "turn-1",
+    active_plugin_ids_at_turn_start: [],
+    voice_session_id: null,
     root_turn_id: "turn-1",
+    turn_trigger: null,
+    codex_turn_source: null,
     submission_type: null,
     app_server_client: CLIENT,
     runtime: RUNTIME,
     ephemeral: false,
-    thread_source: "user",
+    thread_source: null,
     initialization_mode: "resumed",
     subagent_source: null,
     parent_thread_id: null,
@@ -332,13 +353,14 @@ test("codex_turn_event: exact shape (settings from the thread, usage from tokenU
     model_provider: "openai",
     sandbox_policy: "workspace_write",
     reasoning_effort: "medium",
-    reasoning_summary: null,
+    reasoning_summary: "auto",
     service_tier: "default",
     approval_policy: "on-request",
     approvals_reviewer: "user",
     guardian_v2_enabled: false,
+    multi_agent_version: "v1",
     sandbox_network_access: false,
-    collaboration_mode: null,
+    collaboration_mode: "default",
     personality: null,
     workspace_kind: null,
     num_input_images: 1,
@@ -349,6 +371,7 @@ test("codex_turn_event: exact shape (settings from the thread, usage from tokenU
     turn_error: null,
     codex_error_kind: null,
     codex_error_http_status_code: null,
+    usage_limit_window_minutes: null,
     steer_count: 1,
     total_tool_call_count: 0,
     shell_command_count: 0,
@@ -372,6 +395,7 @@ test("codex_turn_event: exact shape (settings from the thread, usage from tokenU
     after_last_sampling_ms: null,
     sampling_request_count: null,
     sampling_retry_count: null,
+    tools_change_count: null,
     duration_ms: 1234,
     started_at: 455,
     completed_at: 456,
@@ -447,7 +471,7 @@ test("approvals: review events with the responding connection, denormalized onto
     review_id: "user:71",
     app_server_client: { ...CLIENT, product_client_id: "codex_vscode", client_name: "codex-vscode" },
     runtime: RUNTIME,
-    thread_source: "user",
+    thread_source: null,
     subagent_source: null,
     parent_thread_id: null,
     subject_kind: "command_execution",
@@ -530,6 +554,7 @@ test("subagent threads: own initialized event without initialize, then the paren
         runtime: RUNTIME,
         model: "gpt-5",
         ephemeral: true,
+        is_worktree: null,
         thread_source: "subagent",
         initialization_mode: "new",
         subagent_source: "review",
@@ -628,7 +653,7 @@ test("codex_goal_event: created, usage_accounted then status_changed, cleared", 
     { kind: "goal", ...base, turnId: "u3", eventKind: "cleared", goalStatus: "budget_limited" },
   );
   assert.deepEqual(out.warnings, []);
-  const lin = { session_id: "session-T", app_server_client: CLIENT, runtime: RUNTIME, thread_source: "user", subagent_source: null, parent_thread_id: null };
+  const lin = { session_id: "session-T", app_server_client: CLIENT, runtime: RUNTIME, thread_source: null, subagent_source: null, parent_thread_id: null };
   assert.deepEqual(
     out.events.map((e) => e.event_params),
     [
@@ -669,7 +694,8 @@ test("codex_thread_archive_event: always emitted; context blocks omitted when un
   });
   run(r, init(), threadResponse("thread/start", "thread-1"), threadResponse("thread/start", "feature", { threadSource: "nightly_digest" }));
   const with_ = run(r, { kind: "thread_lifecycle", threadId: "thread-1", action: "archived", atMs: 124 }, { kind: "thread_lifecycle", threadId: "feature", action: "archived", atMs: 125 });
-  assert.deepEqual(with_.events[0].event_params, { thread_id: "thread-1", action: "archived", occurred_at_ms: 124, app_server_client: CLIENT, runtime: RUNTIME, thread_source: "user" });
+  // a client's thread has no thread_source (Codex 0.169), so the key is left out as Codex does
+  assert.deepEqual(with_.events[0].event_params, { thread_id: "thread-1", action: "archived", occurred_at_ms: 124, app_server_client: CLIENT, runtime: RUNTIME });
   assert.equal("thread_source" in with_.events[1].event_params, false, "a feature's own label other than automation is not reported");
   // Closing forgets the thread's turn and item state but not its provenance.
   run(r, turnStarted("thread-1", "turn-1"), ...itemFacts("thread-1", "turn-1", commandItem, 1, 2).slice(0, 1));
@@ -712,4 +738,26 @@ test("the reducer's memory is bounded", () => {
   assert.ok(r.sizes.pendingRequests <= 10);
   assert.ok(r.thread("t199")!.items.size <= 5);
   assert.equal(r.thread("t0"), undefined, "the least recently touched thread went first");
+});
+
+test("a tool event waits for the response after its call; a turn that ends first sends it without one, before its turn event", () => {
+  const r = new AnalyticsReducer();
+  run(r, init(), threadResponse("thread/start", "thread-1"), turnStarted("thread-1", "turn-1"));
+  const [started, completed] = itemFacts("thread-1", "turn-1", { ...commandItem, id: "call_1" }, 1000, 1045);
+  const held = run(
+    r,
+    { kind: "sampling_started", threadId: "thread-1", turnId: "turn-1", atMs: 900, attempt: 0 },
+    { kind: "sampling_ended", threadId: "thread-1", turnId: "turn-1", atMs: 990, ok: true, responseId: "resp_1", callIds: ["call_1"] },
+    started,
+    completed,
+  );
+  assert.deepEqual(held.events, [], "held until the next response");
+  const out = run(r, { kind: "sampling_started", threadId: "thread-1", turnId: "turn-1", atMs: 1100, attempt: 0 }, turnCompleted("thread-1", "turn-1", { status: "interrupted" }));
+  assert.deepEqual(
+    out.events.map((e) => [e.event_type, e.event_params.originating_response_id ?? null, e.event_params.subsequent_response_id ?? null]),
+    [
+      ["codex_command_execution_event", "resp_1", null],
+      ["codex_turn_event", null, null],
+    ],
+  );
 });

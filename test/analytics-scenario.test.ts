@@ -131,7 +131,7 @@ test("one codex_thread_initialized per thread per process, with the right mode",
   assert.equal(params(fork).forked_from_thread_id, "01a1fba4-9b62-7df1-a194-f0e48a69b025");
   for (const e of ofType("codex_thread_initialized")) {
     const p = params(e);
-    assert.equal(p.thread_source, "user");
+    assert.equal(p.thread_source, null, "Codex 0.169 names no source for a client's thread");
     assert.equal(p.model, "mock-model");
     assert.deepEqual((p.app_server_client as any).rpc_transport, "stdio");
     assert.match((p.app_server_client as any).client_name, /^corpus-s[12]-/);
@@ -152,7 +152,7 @@ test("a codex_turn_event per turn, with status, tokens and counts", () => {
   assert.equal(byTurn.get("01a1fba4-9be2-7392-bc30-71fdc44a409f")!.total_tokens, 540 - 160);
   assert.equal(byTurn.get("01a1fba4-a345-7411-bd73-493f0bf8bb25")!.total_tokens, 2990 - 2600, "the fork's turn, after the fork's usage snapshot");
   assert.equal(byTurn.get("01a1fba4-a3c9-71d2-a335-72fe48cf7043")!.total_tokens, 2990 - 2600, "the resumed thread's turn, after the resume snapshot");
-  assert.equal(byTurn.get("01a1fba4-9d17-7d91-9741-7bb4a74fd0a0")!.total_tokens, null, "the failed turn reported no usage");
+  assert.equal(byTurn.get("01a1fba4-9d17-7d91-9741-7bb4a74fd0a0")!.total_tokens, 0, "the failed turn reported no usage: zero, as Codex sends");
   const failed = turns.find((e) => params(e).status === "failed")!;
   assert.deepEqual([params(failed).turn_error, params(failed).codex_error_kind], ["other", "other"]);
   const interrupted = turns.find((e) => params(e).status === "interrupted")!;
@@ -214,7 +214,7 @@ test("goal events created, usage_accounted and status_changed carry the goal's i
 test("the archive event for the archived thread", () => {
   assert.deepEqual(
     ofType("codex_thread_archive_event").map((e) => [params(e).thread_id, params(e).action, params(e).thread_source]),
-    [["01a1fba4-a2ff-7311-aacd-4ae550388c81", "archived", "user"]],
+    [["01a1fba4-a2ff-7311-aacd-4ae550388c81", "archived", undefined]],
   );
 });
 

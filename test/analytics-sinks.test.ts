@@ -104,6 +104,27 @@ test("http sink: batches of batch_size, a partial batch after the flush interval
   await ep.close();
 });
 
+test("http sink: Codex's accepted-lines event goes in a request of its own, order kept", async () => {
+  const ep = await endpoint();
+  const sink = new HttpSink({ endpoint: ep.url, batchSize: 10, flushIntervalMs: 10_000 });
+  const accepted: RecordedEvent = { recordedAtMs: 9, event: { event_type: "codex_accepted_line_fingerprints", event_params: { turn_id: "u", thread_id: "t" } } };
+  sink.write([rec(0), rec(1), accepted, rec(2)]);
+  await sink.close(2000);
+  assert.deepEqual(
+    ep.received.map((r) => r.body.events.map((e: { event_type: string }) => e.event_type)),
+    [["codex_thread_archive_event", "codex_thread_archive_event"], ["codex_accepted_line_fingerprints"], ["codex_thread_archive_event"]],
+  );
+  await ep.close();
+});
+
+test("[analytics] base_url posts to Codex's path under it; base_url and http_endpoint exclude each other", () => {
+  assert.equal(analyticsSettings({ analytics: { base_url: "http://127.0.0.1:9/backend-api/" } }, {}).http?.endpoint, "http://127.0.0.1:9/backend-api/codex/analytics-events/events");
+  assert.equal(analyticsSettings({ analytics: { http_endpoint: "https://example.com/in" } }, {}).http?.endpoint, "https://example.com/in");
+  assert.throws(() => analyticsSettings({ analytics: { base_url: "https://a/b", http_endpoint: "https://a/c" } }, {}), /set base_url or http_endpoint, not both/);
+  assert.throws(() => analyticsSettings({ analytics: { base_url: "chatgpt.com" } }, {}), /base_url: must be an http:\/\/ or https:\/\/ URL/);
+  assert.equal(analyticsSettings({ analytics: {} }, {}).http, null, "nothing leaves the machine by default");
+});
+
 test("http sink: retries 5xx (and 429) with backoff, gives up after max attempts, never retries other 4xx", async () => {
   const flaky = await endpoint((n) => (n === 0 ? 503 : n === 1 ? 429 : n === 2 ? 500 : 200));
   const s1 = new HttpSink({ endpoint: flaky.url, batchSize: 5, backoffMs: 5, random: () => 1 });

@@ -70,7 +70,7 @@ test("the corpus scenario through spool app-server stores the events issue 7 ask
     [th.basics, "resumed"],
   ]);
   for (const p of ofType("codex_thread_initialized")) {
-    assert.equal(p.thread_source, "user");
+    assert.equal(p.thread_source, null, "Codex 0.169 names no source for a client's thread");
     assert.equal(p.model, "mock-model");
     assert.equal(p.app_server_client.rpc_transport, "stdio");
     assert.match(p.app_server_client.client_name, /^corpus-s[12]-/);

@@ -62,10 +62,16 @@ export class ModelRounds {
     const opts = this.session.internals.opts;
     const client = opts.client;
     const backoff = opts.streamRetryBackoffMs ?? defaultBackoffMs;
+    const ids = { threadId: this.threadId, turnId: this.turnId };
     for (let attempt = 0; ; attempt++) {
+      opts.onTelemetry?.({ type: "samplingStarted", ...ids, atMs: this.now(), attempt });
       try {
-        return await this.streamOnce();
+        const response = { id: null as string | null };
+        const calls = await this.streamOnce(response);
+        opts.onTelemetry?.({ type: "samplingEnded", ...ids, atMs: this.now(), ok: true, responseId: response.id, callIds: calls.map((c) => String(c.call_id)) });
+        return calls;
       } catch (e) {
+        opts.onTelemetry?.({ type: "samplingEnded", ...ids, atMs: this.now(), ok: false, responseId: null, callIds: [] });
         if (this.control.stopped || !(e instanceof ModelError) || !e.retryable || attempt >= client.streamMaxRetries) throw e;
         const err = turnErrorFrom({ message: `Reconnecting... ${attempt + 1}/${client.streamMaxRetries}`, codex_error_info: e.codexErrorInfo });
         err.additionalDetails = e.message;
@@ -98,7 +104,7 @@ export class ModelRounds {
     return req;
   }
 
-  private async streamOnce(): Promise<JsonObject[]> {
+  private async streamOnce(response: { id: string | null }): Promise<JsonObject[]> {
     const calls: JsonObject[] = [];
     const open = new Map<string, OpenItem>();
     let currentMessage: string | null = null;
@@ -123,6 +129,7 @@ export class ModelRounds {
     for await (const ev of this.session.internals.opts.client.stream(this.request(), { signal: this.control.signal, threadId: this.threadId })) {
       switch (ev.type) {
         case "created":
+          response.id = ev.responseId ?? response.id;
           break;
         case "outputItemAdded": {
           const it = ev.item;
@@ -162,6 +169,7 @@ export class ModelRounds {
           await this.outputItemDone(ev.item, open, () => currentMessage, calls);
           break;
         case "completed":
+          response.id = ev.responseId ?? response.id;
           if (ev.usage) await this.usage(ev.usage);
           break;
       }

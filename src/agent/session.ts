@@ -13,6 +13,7 @@ import type { RolloutItem } from "../store/types.js";
 import type { AgentConfig, ApprovalPolicy, SandboxMode, WebSearchMode } from "./config.js";
 import { DEFAULT_CONTEXT_WINDOW } from "./config.js";
 import { SessionApprovals, type ApprovalHandler, type TurnNotification } from "./events.js";
+import type { TurnTelemetrySink } from "./telemetry.js";
 import { ConversationHistory, lastTokenTotals } from "./history.js";
 import { uuidv7 } from "./ids.js";
 import { ResponsesClient, type ModelClient } from "./model-client.js";
@@ -53,6 +54,8 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
   /** Asked before escalated commands and out-of-workspace patches; without it they are declined. */
   requestApproval?: ApprovalHandler;
   onEvent?: (n: TurnNotification) => void;
+  /** Model requests, tool calls and failures, for analytics (see telemetry.ts). */
+  onTelemetry?: TurnTelemetrySink;
   onRolloutItems?: (items: RolloutItem[]) => void | Promise<void>;
   /**
    * Called before each model request of a turn (after steered input is recorded): the items it

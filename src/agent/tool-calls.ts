@@ -41,6 +41,10 @@ export class ToolCalls {
       const name = typeof call.name === "string" ? call.name : String(call.type);
       let output: string;
       let interrupt = false;
+      let success = false;
+      const telemetry = this.session.internals.opts.onTelemetry;
+      const ids = { threadId: this.session.threadId, turnId: this.output.turnId, callId, name };
+      telemetry?.({ type: "toolCallStarted", ...ids, atMs: this.now() });
       const tool = call.type === "function_call" ? this.session.tools.get(name) : undefined;
       if (custom) output = `unsupported custom tool call: ${name}`;
       else if (!tool) output = `unsupported call: ${name}`;
@@ -59,12 +63,14 @@ export class ToolCalls {
             const r = await tool.handle(args, this.context(callId));
             output = r.output;
             interrupt = r.interruptTurn === true;
+            success = r.success !== false;
           } catch (e) {
             if (this.control.stopped) throw e;
             output = `${name} failed: ${(e as Error).message}`;
           }
         }
       }
+      telemetry?.({ type: "toolCallEnded", ...ids, atMs: this.now(), success });
       this.unanswered.delete(callId);
       await this.output.emit([R.functionCallOutput(callId, output, custom)]);
       // an approval answered "cancel": the output is recorded first, then the turn stops

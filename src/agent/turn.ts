@@ -134,6 +134,7 @@ export class RunningTurn {
       ];
       if (!conv.hasEnvironmentContext()) head.push(R.environmentContext(this.s.cwd, new Date(this.startedMs), this.s.approvalPolicy, this.s.sandboxMode));
       await this.output.emit(head);
+      this.o.onTelemetry?.({ type: "turnStarted", threadId: this.threadId, turnId: this.id, trigger: this.attribution?.trigger ?? null });
       this.output.notify({ method: "turn/started", params: { threadId: this.threadId, turn: this.turnView("inProgress", [], "notLoaded", null, null, null) } });
       if (this.rawInput) await this.output.emit(this.rawInput);
       else await this.recordUserInput(this.input);
@@ -215,6 +216,7 @@ export class RunningTurn {
   private async failed(e: unknown): Promise<TurnResult> {
     const message = e instanceof Error ? e.message : String(e);
     const info: Json = e instanceof ModelError ? e.codexErrorInfo : "other";
+    this.o.onTelemetry?.({ type: "turnFailed", threadId: this.threadId, turnId: this.id, codexErrorInfo: info, httpStatus: e instanceof ModelError ? e.httpStatus : null });
     const snake: JsonObject = { message, codex_error_info: info };
     const error = turnErrorFrom(snake);
     const { completedAt, durationMs } = this.ending();

@@ -11,6 +11,7 @@ import { GoalFactDeriver, type WireGoal } from "./goals.js";
 import { AnalyticsReducer, type AnalyticsWarning, type ReduceOutput } from "./reducer.js";
 import { currentRuntime } from "./runtime.js";
 import type { AnalyticsSink, RecordedEvent } from "./sinks/sink.js";
+import type { TurnTelemetry } from "../agent/telemetry.js";
 
 export interface AnalyticsLog {
   warn(obj: object, msg: string): void;
@@ -316,6 +317,26 @@ export class AnalyticsClient {
 
   trackTurnProfile(input: Without<TurnProfileFact, "kind">): boolean {
     return this.enabled && this.track({ ...input, kind: "turn_profile" });
+  }
+
+  /** What the turn engine reports besides notifications: model requests, tool calls, a failure's cause. */
+  trackTurnTelemetry(t: TurnTelemetry): boolean {
+    if (!this.active) return false;
+    const ids = { threadId: t.threadId, turnId: t.turnId };
+    switch (t.type) {
+      case "turnStarted":
+        return this.track({ kind: "turn_trigger", ...ids, trigger: t.trigger });
+      case "samplingStarted":
+        return this.track({ kind: "sampling_started", ...ids, atMs: t.atMs, attempt: t.attempt });
+      case "samplingEnded":
+        return this.track({ kind: "sampling_ended", ...ids, atMs: t.atMs, ok: t.ok, responseId: t.responseId, callIds: [...t.callIds] });
+      case "toolCallStarted":
+        return this.track({ kind: "tool_call_started", ...ids, atMs: t.atMs, callId: t.callId, name: t.name });
+      case "toolCallEnded":
+        return this.track({ kind: "tool_call_ended", ...ids, atMs: t.atMs, callId: t.callId, name: t.name, success: t.success });
+      case "turnFailed":
+        return this.track({ kind: "turn_failed", ...ids, codexErrorInfo: t.codexErrorInfo, httpStatus: t.httpStatus });
+    }
   }
 
   /** One goal mutation (created, usage_accounted, status_changed, cleared), from the goals feature. */

@@ -4,7 +4,9 @@
 //   [analytics]
 //   enabled = false                  # THE switch: no facts, no local table, no network
 //   local = true                     # keep events in <home>/spool/analytics.sqlite (default)
-//   http_endpoint = "https://…"      # opt-in: also POST events there (off unless set)
+//   base_url = "https://…/backend-api"  # opt-in: POST events to {base_url}/codex/analytics-events/events,
+//                                       # Codex's own path and body (a service that takes Codex's events takes these)
+//   http_endpoint = "https://…"      # or the full URL to POST to (one of the two)
 //   http_headers = { Authorization = "Bearer …" }
 //   http_batch_size = 100
 //   http_flush_interval_ms = 1000
@@ -29,6 +31,10 @@ export const AnalyticsConfigSchema = z
       .string()
       .regex(/^https?:\/\/\S+$/i, "must be an http:// or https:// URL")
       .optional(),
+    base_url: z
+      .string()
+      .regex(/^https?:\/\/\S+$/i, "must be an http:// or https:// URL")
+      .optional(),
     http_headers: z.record(z.string(), z.string()).optional(),
     http_batch_size: positive.optional(),
     http_flush_interval_ms: positive.optional(),
@@ -37,7 +43,16 @@ export const AnalyticsConfigSchema = z
     http_max_attempts: positive.optional(),
     queue_capacity: positive.optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => !(c.base_url && c.http_endpoint), { message: "set base_url or http_endpoint, not both" });
+
+/** Where Codex posts its analytics events, under its ChatGPT base URL. */
+export const CODEX_ANALYTICS_PATH = "/codex/analytics-events/events";
+
+/** `{base}/codex/analytics-events/events` (a trailing slash of the base is dropped). */
+export function analyticsEndpoint(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, "") + CODEX_ANALYTICS_PATH;
+}
 
 export type AnalyticsConfig = z.infer<typeof AnalyticsConfigSchema>;
 
@@ -73,13 +88,14 @@ export function analyticsSettings(config: SpoolConfig | Record<string, unknown>,
   if (!r.success) throw new ConfigError(`[analytics]: ${r.error.issues.map((i) => `${i.path.join(".") || "(table)"}: ${i.message}`).join("; ")}`);
   const c = r.data;
   const disabledBy = envDisablesAnalytics(env) ? "env" : c.enabled === false ? "config" : null;
+  const endpoint = c.base_url ? analyticsEndpoint(c.base_url) : c.http_endpoint;
   return {
     enabled: disabledBy === null,
     disabledBy,
     local: c.local ?? true,
-    http: c.http_endpoint
+    http: endpoint
       ? {
-          endpoint: c.http_endpoint,
+          endpoint,
           headers: c.http_headers ?? {},
           batchSize: c.http_batch_size,
           flushIntervalMs: c.http_flush_interval_ms,

@@ -5,6 +5,9 @@
 import { isToolItemType, summarizeToolItem, type ToolItem, type ToolItemType } from "./tool-items.js";
 import type { ClientErrorType, ClientRequest, ClientResponse, JsonRpcError, RequestId, ServerRequest, ServerResponse } from "./protocol.js";
 import type { TokenUsage } from "../agent/token-usage.js";
+import type { SamplingEndedFact, SamplingStartedFact, ToolCallFact, TurnFailedFact, TurnTriggerFact } from "./engine-facts.js";
+
+export type { SamplingEndedFact, SamplingStartedFact, ToolCallFact, TurnFailedFact, TurnTriggerFact };
 
 export type RpcTransport = "stdio" | "websocket" | "in_process";
 
@@ -102,6 +105,8 @@ export interface TurnStartedFact {
   rootTurnId: string | null;
   /** Seconds. */
   startedAt: number | null;
+  /** When the notification was tracked (ms): the start of the turn's timing profile. */
+  atMs?: number;
 }
 
 export interface TurnCompletedFact {
@@ -115,7 +120,10 @@ export interface TurnCompletedFact {
   startedAt: number | null;
   completedAt: number | null;
   durationMs: number | null;
+  /** When the notification was tracked (ms): the end of the turn's timing profile. */
+  atMs?: number;
 }
+
 
 /** `thread/tokenUsage/updated`: the thread's cumulative usage, attributed to a turn. */
 export interface ThreadTokenUsageFact {
@@ -246,7 +254,12 @@ export type AnalyticsFact =
   | ItemStartedFact
   | ItemCompletedFact
   | SubagentThreadStartedFact
-  | GoalFact;
+  | GoalFact
+  | SamplingStartedFact
+  | SamplingEndedFact
+  | ToolCallFact
+  | TurnFailedFact
+  | TurnTriggerFact;
 
 export type AnalyticsFactKind = AnalyticsFact["kind"];
 
@@ -297,7 +310,7 @@ export function factFromNotification(method: string, params: unknown, atMs: numb
       const turn = isObj(params.turn) ? params.turn : null;
       const turnId = turn ? str(turn.id) : null;
       if (!turn || turnId === null) return null;
-      if (method === "turn/started") return { kind: "turn_started", threadId, turnId, rootTurnId: str(turn.rootTurnId), startedAt: num(turn.startedAt) };
+      if (method === "turn/started") return { kind: "turn_started", threadId, turnId, rootTurnId: str(turn.rootTurnId), startedAt: num(turn.startedAt), atMs };
       const status = turn.status === "completed" || turn.status === "interrupted" || turn.status === "failed" ? turn.status : "inProgress";
       return {
         kind: "turn_completed",
@@ -309,6 +322,7 @@ export function factFromNotification(method: string, params: unknown, atMs: numb
         startedAt: num(turn.startedAt),
         completedAt: num(turn.completedAt),
         durationMs: num(turn.durationMs),
+        atMs,
       };
     }
     case "item/started":

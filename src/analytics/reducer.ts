@@ -27,8 +27,9 @@ import { onServerRequest, onServerRequestAborted, onServerResponse } from "./red
 import { newReducerState, type ReducerLimits, type ReducerState, type ThreadState } from "./reducer/state.js";
 import { onSubagentStarted } from "./reducer/thread-init.js";
 import { onThreadLifecycle } from "./reducer/thread-lifecycle.js";
-import { onItemCompleted, onItemStarted } from "./reducer/tool-events.js";
-import { onThreadTokenUsage, onTurnCompleted, onTurnProfile, onTurnResolvedConfig, onTurnStarted, onTurnTokenUsage } from "./reducer/turns.js";
+import { onSamplingEnded, onSamplingStarted } from "./reducer/responses.js";
+import { onItemCompleted, onItemStarted, onToolCallEnded, onToolCallStarted } from "./reducer/tool-events.js";
+import { onThreadTokenUsage, onTurnCompleted, onTurnFailed, onTurnProfile, onTurnResolvedConfig, onTurnStarted, onTurnTokenUsage, onTurnTrigger } from "./reducer/turns.js";
 
 export type { AnalyticsWarning, MissingContext, ReduceOutput } from "./reducer/context.js";
 export type { ReducerLimits, ThreadState } from "./reducer/state.js";
@@ -99,6 +100,24 @@ export class AnalyticsReducer {
         break;
       case "goal":
         onGoal(s, fact, out);
+        break;
+      case "sampling_started":
+        onSamplingStarted(s, fact);
+        break;
+      case "sampling_ended":
+        onSamplingEnded(s, fact, out);
+        break;
+      case "tool_call_started":
+        onToolCallStarted(s, fact);
+        break;
+      case "tool_call_ended":
+        onToolCallEnded(s, fact, out);
+        break;
+      case "turn_failed":
+        onTurnFailed(s, fact);
+        break;
+      case "turn_trigger":
+        onTurnTrigger(s, fact);
         break;
     }
     return out;

@@ -3,6 +3,8 @@
 // their analytics events report. Summarising happens when the item is tracked, so a queued fact
 // holds counts and flags, never the command's output, the diff or the search results.
 
+import { diffLines, textLines } from "./diff-lines.js";
+
 export const TOOL_ITEM_TYPES = [
   "commandExecution",
   "fileChange",
@@ -33,7 +35,14 @@ export type ToolItem =
       scriptPath: string | null;
       actions: { total: number; read: number; listFiles: number; search: number; unknown: number };
     }
-  | { type: "fileChange"; id: string; status: ItemStatus; files: { total: number; add: number; update: number; delete: number; move: number } }
+  | {
+      type: "fileChange";
+      id: string;
+      status: ItemStatus;
+      files: { total: number; add: number; update: number; delete: number; move: number };
+      /** Lines the change adds and removes (an added file's lines, a unified diff's +/- lines). */
+      lines: { added: number; deleted: number };
+    }
   | {
       type: "mcpToolCall";
       id: string;
@@ -119,18 +128,27 @@ export function summarizeToolItem(item: unknown): ToolItem | null {
     }
     case "fileChange": {
       const files = { total: 0, add: 0, update: 0, delete: 0, move: 0 };
+      const lines = { added: 0, deleted: 0 };
       for (const c of Array.isArray(item.changes) ? item.changes : []) {
         files.total++;
         const kind = isObj(c) ? c.kind : null;
         const t = isObj(kind) ? kind.type : kind;
-        if (t === "add") files.add++;
-        else if (t === "delete") files.delete++;
-        else if (t === "update") {
+        const diff = isObj(c) && typeof c.diff === "string" ? c.diff : "";
+        if (t === "add") {
+          files.add++;
+          lines.added += textLines(diff);
+        } else if (t === "delete") {
+          files.delete++;
+          lines.deleted += textLines(diff);
+        } else if (t === "update") {
           if (isObj(kind) && (nonBlank(kind.movePath) || nonBlank(kind.move_path))) files.move++;
           else files.update++;
+          const d = diffLines(diff);
+          lines.added += d.added;
+          lines.deleted += d.deleted;
         }
       }
-      return { type: "fileChange", id, status, files };
+      return { type: "fileChange", id, status, files, lines };
     }
     case "mcpToolCall": {
       const app = isObj(item.appContext) ? item.appContext : null;
@@ -295,7 +313,8 @@ export function toolExtras(item: ToolItem): Record<string, unknown> {
       return {
         plugin_id: item.pluginId,
         script_path: item.scriptPath,
-        command_execution_source: snake(item.source),
+        // the v2 spelling (`agent`, `unifiedExecStartup`, `userShell`…), as Codex sends it
+        command_execution_source: item.source,
         exit_code: item.exitCode,
         command_total_action_count: item.actions.total,
         command_read_action_count: item.actions.read,

@@ -30,7 +30,7 @@
 // Analytics: each notification is tracked once where it is sent (not per subscriber), each
 // server request once per connection it is written to (replays marked), and requests that end
 // without an answer as aborted.
-import type { AgentSession, ApprovalDecision, ApprovalKind, TurnNotification, TurnSettings, UserInput } from "../agent/index.js";
+import type { AgentSession, ApprovalDecision, ApprovalKind, TurnNotification, TurnSettings, TurnTelemetry, UserInput } from "../agent/index.js";
 import { approvalMethod } from "../agent/index.js";
 import { uuidv7 } from "../agent/ids.js";
 import type { RolloutItem } from "../store/types.js";
@@ -64,6 +64,7 @@ export interface ThreadTracker {
   trackNotification(method: string, params: unknown): unknown;
   trackServerRequest(connectionId: number, id: number, method: string, params: unknown, opts?: { replayed?: boolean }): unknown;
   trackServerRequestAborted(id: number): unknown;
+  trackTurnTelemetry(t: TurnTelemetry): unknown;
 }
 
 /** Notifications of a thread that go to every connection rather than to its subscribers (Codex's goal snapshot and updates). */
@@ -280,6 +281,12 @@ export class LoadedThread {
     }
     if (BROADCAST_METHODS.has(n.method)) this.out(() => this.host.broadcast(n.method, n.params));
     else this.out(() => this.toSubscribers(n.method, n.params));
+  };
+
+  /** AgentSession.onTelemetry: in the thread's order, so analytics sees it among the notifications. */
+  onEngineTelemetry = (t: TurnTelemetry): void => {
+    const tracker = this.host.tracker;
+    if (tracker) this.out(() => tracker.trackTurnTelemetry(t));
   };
 
   /** AgentSession.beforeModelRequest: an automatic turn's held events go out; the extensions' items. */

@@ -191,6 +191,7 @@ export class ThreadRegistry implements ThreadHost {
       extraTools: extraTools.length ? extraTools : undefined,
       env: this.opts.sessionEnv,
       onEvent: t.onEngineEvent,
+      onTelemetry: t.onEngineTelemetry,
       requestApproval: t.requestApproval,
       beforeModelRequest: t.beforeModelRequest,
       onRolloutItems: async (items) => {

@@ -179,7 +179,7 @@ export function goalTools(host: GoalToolHost): FunctionTool[] {
       spec: CREATE_GOAL_SPEC,
       handle: async (a, ctx) => {
         const p = parseCreateGoalArgs(a);
-        return { output: "error" in p ? p.error : await host.createGoal(p, ctx) };
+        return "error" in p ? { output: p.error, success: false } : { output: await host.createGoal(p, ctx) };
       },
     },
     {
@@ -187,7 +187,7 @@ export function goalTools(host: GoalToolHost): FunctionTool[] {
       spec: UPDATE_GOAL_SPEC,
       handle: async (a, ctx) => {
         const p = parseUpdateGoalArgs(a);
-        return { output: "error" in p ? p.error : await host.updateGoal(p, ctx) };
+        return "error" in p ? { output: p.error, success: false } : { output: await host.updateGoal(p, ctx) };
       },
     },
   ];

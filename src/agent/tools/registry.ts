@@ -37,6 +37,8 @@ export interface FunctionToolResult {
   output: string;
   /** The user chose "cancel": the turn is interrupted after this output is recorded. */
   interruptTurn?: boolean;
+  /** False when the output reports a failure (analytics); a handler that throws failed too. */
+  success?: boolean;
 }
 
 export interface FunctionTool {

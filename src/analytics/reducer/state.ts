@@ -2,7 +2,7 @@
 // keyed by connection and by request. Only AnalyticsReducer (../reducer.ts) creates it; every
 // family handler takes it explicitly, so all families read and write the same threads.
 import type { RuntimeMetadata, TokenUsage, TurnProfileFact, TurnResolvedConfigFact } from "../facts.js";
-import type { AppServerClientMetadata } from "../events.js";
+import type { AppServerClientMetadata, TrackEvent } from "../events.js";
 import type { turnCounter } from "../tool-items.js";
 
 export interface ConnectionState {
@@ -31,9 +31,28 @@ export interface ThreadSettings {
   sandboxPolicy: string | null;
   sandboxNetworkAccess: boolean;
   reasoningEffort: string | null;
+  /** Not in the start/resume/fork answer: the turn engine's default unless a turn reports its own. */
+  reasoningSummary: string | null;
 }
 
 type ToolCounts = Record<ReturnType<typeof turnCounter>, number>;
+
+/** One model request of a turn: when it was sent and ended, and what its response asked for. */
+export interface SamplingSpan {
+  startedAtMs: number;
+  endedAtMs: number | null;
+  attempt: number;
+  ok: boolean | null;
+  responseId: string | null;
+  callIds: string[];
+}
+
+/** A tool event waiting for the response that follows its call (its `subsequent_response_id`). */
+export interface PendingToolEvent {
+  /** Index of the sampling whose response asked for the call. */
+  after: number;
+  event: TrackEvent;
+}
 
 export interface TurnState {
   rootTurnId: string | null;
@@ -50,6 +69,22 @@ export interface TurnState {
   steerCount: number;
   interruptRequestedAtMs: number | null;
   counts: ToolCounts;
+  /** Control tool calls (goal tools…): tool calls without an item, in the turn's total. */
+  controlCalls: number;
+  /** When turn/started was tracked (ms). */
+  startedAtMs: number | null;
+  samplings: SamplingSpan[];
+  /** Function calls running, by call id. */
+  toolCalls: Map<string, { name: string; startedAtMs: number }>;
+  /** Time function calls ran (ms), for the profile's tool_blocking_ms. */
+  toolTimeMs: number;
+  /** The model error that failed the turn. */
+  failure: { codexErrorInfo: unknown; httpStatus: number | null } | null;
+  pending: PendingToolEvent[];
+  /** Lines the turn's applied file changes added and removed; null when it applied none. */
+  acceptedLines: { added: number; deleted: number } | null;
+  /** Why the server started the turn itself (`goal`), null for a client's turn. */
+  trigger: string | null;
   /** The turn event was emitted; the state stays while tool items of the turn are pending. */
   emitted: boolean;
 }
@@ -188,6 +223,15 @@ export function ensureTurn(s: ReducerState, threadId: string, turnId: string): T
       steerCount: 0,
       interruptRequestedAtMs: null,
       counts: zeroCounts(),
+      controlCalls: 0,
+      startedAtMs: null,
+      samplings: [],
+      toolCalls: new Map(),
+      toolTimeMs: 0,
+      failure: null,
+      pending: [],
+      acceptedLines: null,
+      trigger: null,
       emitted: false,
     };
     setCapped(th.turns, turnId, t, s.limits.maxPerThread);

@@ -1,10 +1,19 @@
 // Tool item events (codex_command_execution_event, codex_file_change_event, …): item/started is
-// remembered in the thread's state; item/completed of a tool item whose start was seen emits its
-// event with the observed duration and the item's reviews, and counts it on its turn.
-import type { ItemCompletedFact, ItemStartedFact } from "../facts.js";
-import { TOOL_EVENT_TYPES, executionDurationMs, terminalStatus, toolExtras, toolName, turnCounter, type ToolItem } from "../tool-items.js";
-import { eventContext, initializedConnection, type EventContext, type ReduceOutput } from "./context.js";
-import { ensureThread, ensureTurn, hasPendingItems, itemKey, setCapped, type ReducerState, type ReviewSummary } from "./state.js";
+// remembered in the thread's state; item/completed of a tool item whose start was seen builds its
+// event with the observed duration and the item's reviews, and counts it on its turn. Control
+// tool calls (the goal tools: function calls with no item) come from the turn engine's tool-call
+// facts as codex_control_tool_call_event. Either waits for the response after its call
+// (responses.ts) before it goes out.
+import { CONTROL_TOOL_EVENT } from "../events.js";
+import type { ItemCompletedFact, ItemStartedFact, ToolCallFact } from "../facts.js";
+import { TOOL_EVENT_TYPES, executionDurationMs, terminalStatus, toolExtras, toolName, turnCounter } from "../tool-items.js";
+import { eventContext, initializedConnection, type ReduceOutput } from "./context.js";
+import { publishToolEvent } from "./responses.js";
+import { ensureThread, ensureTurn, hasPendingItems, itemKey, setCapped, type ReducerState } from "./state.js";
+import { commandHead, toolBaseParams } from "./tool-params.js";
+
+/** Function tools without an item of their own, reported as control tool calls. */
+export const CONTROL_TOOL_NAMES: ReadonlySet<string> = new Set(["get_goal", "create_goal", "update_goal"]);
 
 export function onItemStarted(s: ReducerState, f: ItemStartedFact): void {
   const th = ensureThread(s, f.threadId);
@@ -21,6 +30,11 @@ export function onItemCompleted(s: ReducerState, f: ItemCompletedFact, out: Redu
   const key = itemKey(f.turnId, item.id);
   const turn = th.turns.get(f.turnId);
   if (turn) turn.counts[turnCounter(item)]++;
+  if (turn && item.type === "fileChange" && term.status === "completed") {
+    const acc = (turn.acceptedLines ??= { added: 0, deleted: 0 });
+    acc.added += item.lines.added;
+    acc.deleted += item.lines.deleted;
+  }
   const started = th.items.get(key);
   const review = th.reviews.get(key);
   th.items.delete(key);
@@ -40,49 +54,56 @@ export function onItemCompleted(s: ReducerState, f: ItemCompletedFact, out: Redu
   if (!ctx) return;
   const observed = f.completedAtMs - started.startedAtMs;
   const durationMs = observed >= 0 ? observed : null;
-  out.events.push({ event_type: eventType, event_params: toolParams(item, ctx, f, started.startedAtMs, durationMs, term, review, turn?.rootTurnId ?? null) });
+  let failure = term.failure;
+  if (term.status === "rejected" && review?.finalOutcome === "user_aborted") failure = "approval_aborted";
+  const base = toolBaseParams(ctx, {
+    threadId: f.threadId,
+    turnId: f.turnId,
+    rootTurnId: turn?.rootTurnId ?? null,
+    itemId: item.id,
+    toolName: toolName(item),
+    // hosted tools (web search, image generation) are no function call of the model's
+    toolEventType: item.type === "webSearch" || item.type === "imageGeneration" ? null : "model_tool_call",
+    timing: { startedAtMs: started.startedAtMs, completedAtMs: f.completedAtMs, durationMs, executionDurationMs: executionDurationMs(item, durationMs) },
+    terminal: { status: term.status, failure },
+    review,
+  }, turn?.trigger ?? null);
+  const params = { ...commandHead(ctx, th, turn, item, term.status, review), ...base, ...toolExtras(item) };
+  publishToolEvent(turn, item.id, { event_type: eventType, event_params: params }, out);
 }
 
-function toolParams(
-  item: ToolItem,
-  ctx: EventContext,
-  f: ItemCompletedFact,
-  startedAtMs: number,
-  durationMs: number | null,
-  term: NonNullable<ReturnType<typeof terminalStatus>>,
-  review: ReviewSummary | undefined,
-  rootTurnId: string | null,
-): Record<string, unknown> {
-  let failure = term.failure;
-  if (term.status === "rejected" && review && review.finalOutcome === "user_aborted") failure = "approval_aborted";
-  return {
-    thread_id: f.threadId,
-    session_id: ctx.lineage.session_id,
-    turn_id: f.turnId,
-    root_turn_id: rootTurnId,
-    item_id: item.id,
-    cell_id: null,
-    parent_call_id: null,
-    originating_response_id: null,
-    subsequent_response_id: null,
-    app_server_client: ctx.lineage.app_server_client,
-    runtime: ctx.lineage.runtime,
-    thread_source: ctx.lineage.thread_source,
-    subagent_source: ctx.lineage.subagent_source,
-    parent_thread_id: ctx.lineage.parent_thread_id,
-    tool_name: toolName(item),
-    started_at_ms: startedAtMs,
-    completed_at_ms: f.completedAtMs,
-    duration_ms: durationMs,
-    execution_duration_ms: executionDurationMs(item, durationMs),
-    review_count: review?.reviewCount ?? 0,
-    guardian_review_count: review?.guardianReviewCount ?? 0,
-    user_review_count: review?.userReviewCount ?? 0,
-    final_approval_outcome: review?.finalOutcome ?? "unknown",
-    terminal_status: term.status,
-    failure_kind: failure,
-    requested_additional_permissions: review?.requestedAdditionalPermissions ?? false,
-    requested_network_access: review?.requestedNetworkAccess ?? false,
-    ...toolExtras(item),
+export function onToolCallStarted(s: ReducerState, f: ToolCallFact): void {
+  const t = ensureTurn(s, f.threadId, f.turnId);
+  if (t.toolCalls.size < s.limits.maxPerThread) t.toolCalls.set(f.callId, { name: f.name, startedAtMs: f.atMs });
+}
+
+export function onToolCallEnded(s: ReducerState, f: ToolCallFact, out: ReduceOutput): void {
+  const th = ensureThread(s, f.threadId);
+  const turn = ensureTurn(s, f.threadId, f.turnId);
+  const started = turn.toolCalls.get(f.callId);
+  turn.toolCalls.delete(f.callId);
+  const startedAtMs = started?.startedAtMs ?? f.atMs;
+  const durationMs = Math.max(0, f.atMs - startedAtMs);
+  turn.toolTimeMs += durationMs;
+  if (!CONTROL_TOOL_NAMES.has(f.name)) return; // tools with items report through them
+  turn.controlCalls++;
+  const ids = { thread_id: f.threadId, turn_id: f.turnId, item_id: f.callId };
+  const ctx = eventContext(s, CONTROL_TOOL_EVENT, ids, out, initializedConnection(s, turn.connectionId));
+  if (!ctx) return;
+  const success = f.success !== false;
+  const params = {
+    ...toolBaseParams(ctx, {
+      threadId: f.threadId,
+      turnId: f.turnId,
+      rootTurnId: turn.rootTurnId,
+      itemId: f.callId,
+      toolName: f.name,
+      toolEventType: "model_tool_call",
+      timing: { startedAtMs, completedAtMs: f.atMs, durationMs, executionDurationMs: durationMs },
+      terminal: success ? { status: "completed", failure: null } : { status: "failed", failure: "tool_error" },
+      review: th.reviews.get(itemKey(f.turnId, f.callId)),
+    }, turn.trigger),
+    success,
   };
+  publishToolEvent(turn, f.callId, { event_type: CONTROL_TOOL_EVENT, event_params: params }, out);
 }

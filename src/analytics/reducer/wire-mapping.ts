@@ -28,12 +28,11 @@ export function subagentOf(source: unknown): { name: string; parentThreadId: str
 /**
  * The analytics thread_source: the thread's own ThreadSource when it has one (`user`,
  * `subagent`, `memory_consolidation` or a feature's label such as `automation`), else derived
- * from the session source: interactive sources are `user`, subagents `subagent` (or
- * `memory_consolidation`), anything else unknown.
+ * from a subagent session source (`subagent`, or `memory_consolidation`), else null.
  */
 export function threadSourceName(threadSource: string | null, source: unknown): string | null {
   if (threadSource) return threadSource;
-  if (source === "cli" || source === "vscode" || source === "exec" || source === "appServer" || source === "app_server") return "user";
+  // Codex 0.169 reports no source for the threads a client starts (its `thread_source` is null)
   const sub = subagentOf(source);
   if (sub) return sub.name === "memory_consolidation" ? "memory_consolidation" : "subagent";
   return null;
@@ -75,6 +74,7 @@ export function settingsFrom(r: ThreadSessionResult): ThreadSettings {
     sandboxPolicy: sandboxPolicyName(sb?.type),
     sandboxNetworkAccess: network,
     reasoningEffort: r.reasoningEffort,
+    reasoningSummary: null,
   };
 }
 
@@ -85,8 +85,19 @@ export function errorKind(info: unknown): { kind: string | null; http: number | 
     const k = Object.keys(info)[0];
     if (!k) return { kind: null, http: null };
     const body = info[k];
-    const http = isObj(body) && typeof body.httpStatusCode === "number" ? body.httpStatusCode : null;
-    return { kind: snake(k), http };
+    const code = isObj(body) ? (body.httpStatusCode ?? body.http_status_code) : null;
+    return { kind: snake(k), http: typeof code === "number" ? code : null };
   }
   return { kind: null, http: null };
+}
+
+/**
+ * The error kind of a failed turn from the model error that failed it (the turn engine's report):
+ * Codex tells a refused request (HTTP 400) apart as `invalid_request`, though the turn's own
+ * CodexErrorInfo says `other`.
+ */
+export function failureKind(codexErrorInfo: unknown, httpStatus: number | null): { kind: string | null; http: number | null } {
+  const base = errorKind(codexErrorInfo);
+  if (base.kind === "other" && httpStatus === 400) return { kind: "invalid_request", http: base.http };
+  return base;
 }

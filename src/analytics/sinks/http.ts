@@ -2,13 +2,15 @@
 // config.toml (`[analytics] http_endpoint`). Off unless configured: nothing leaves the machine
 // otherwise.
 //
+// Codex sends its accepted-lines event in a request of its own; so does this sink.
+//
 // It never holds anyone up. `write` only appends to a bounded queue (the oldest events are
 // dropped, and counted, when it is full); one sender drains it in batches. A 5xx, 408, 429, a
 // network error or a timeout is retried with exponential backoff and jitter, a bounded number of
 // times; any other 4xx drops the batch (retrying cannot fix it). `close` sends what is left within
 // its deadline, then aborts the request in flight, so a hanging endpoint delays shutdown by at
 // most that deadline and a turn never at all.
-import type { TrackEvent } from "../events.js";
+import { ACCEPTED_LINES_EVENT, type TrackEvent } from "../events.js";
 import type { AnalyticsSink, RecordedEvent } from "./sink.js";
 
 export interface HttpSinkOptions {
@@ -46,6 +48,8 @@ export interface HttpSinkStats {
 }
 
 class Abort extends Error {}
+
+const isIsolated = (e: TrackEvent | undefined) => e?.event_type === ACCEPTED_LINES_EVENT;
 
 export class HttpSink implements AnalyticsSink {
   readonly name = "http";
@@ -103,8 +107,12 @@ export class HttpSink implements AnalyticsSink {
     }
   }
 
+  /** Up to `n` events; an isolated event (Codex's accepted-lines event) always goes alone. */
   private take(n: number): TrackEvent[] {
-    const batch = this.queue.slice(this.head, this.head + n);
+    let end = Math.min(this.queue.length, this.head + n);
+    if (isIsolated(this.queue[this.head])) end = this.head + 1;
+    else for (let i = this.head + 1; i < end; i++) if (isIsolated(this.queue[i])) end = i;
+    const batch = this.queue.slice(this.head, end);
     this.head += batch.length;
     this.compact();
     return batch;
