@@ -10,7 +10,7 @@
 // trigger "goal", the previous turn as parent, the chain's root as the turn's root).
 import type { Json } from "../rollout/line.js";
 import type { RolloutItem } from "../store/types.js";
-import type { AgentConfig, ApprovalPolicy, SandboxMode, WebSearchMode } from "./config.js";
+import type { AgentConfig, ApprovalPolicy, SandboxMode, WebSearchMode, WorkspaceWriteOptions } from "./config.js";
 import { DEFAULT_CONTEXT_WINDOW } from "./config.js";
 import { SessionApprovals, type ApprovalHandler, type TurnNotification } from "./events.js";
 import { ConversationHistory, lastTokenTotals } from "./history.js";
@@ -50,6 +50,8 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
   /** More function tools (the goal tools…), added to the default or given registry. */
   extraTools?: FunctionTool[];
   webSearch?: WebSearchMode;
+  /** `[sandbox_workspace_write]` (default: Codex's defaults). */
+  workspaceWrite?: WorkspaceWriteOptions;
   /** Asked before escalated commands and out-of-workspace patches; without it they are declined. */
   requestApproval?: ApprovalHandler;
   onEvent?: (n: TurnNotification) => void;
@@ -142,6 +144,7 @@ export class AgentSession {
       reasoningSummary: config.reasoningSummary,
       contextWindow: config.contextWindow,
       webSearch: config.webSearch,
+      workspaceWrite: config.workspaceWrite,
       ...given,
       model: opts.model ?? config.model,
       client: opts.client ?? new ResponsesClient(config.provider),
