@@ -413,7 +413,8 @@ test("approvals: acceptForSession is remembered, untrusted asks for every comman
   await u.turn("cmd: echo hi");
   assert.equal(u.approvals.length, 1);
 
-  const p = harness();
+  // the temp dirs are writable roots by default: keep them out so "../" is outside the sandbox
+  const p = harness({ workspaceWrite: { writableRoots: [], networkAccess: false, excludeSlashTmp: true, excludeTmpdirEnvVar: true } });
   p.approve = () => "decline";
   const outside = await p.turn("patch: ../escape.txt nope");
   assert.equal(p.approvals.length, 1);
@@ -425,10 +426,13 @@ test("approvals: acceptForSession is remembered, untrusted asks for every comman
   await p.turn("patch: ../escape.txt yes");
   assert.equal(fs.readFileSync(path.join(p.root, "escape.txt"), "utf8"), "yes\n");
 
+  // under never an escalation is refused without running (Codex 0.169.0's answer)
   const n = harness({ approvalPolicy: "never" });
   await n.turn("esc: touch ../never.txt");
   assert.equal(n.approvals.length, 0);
-  assert.ok(fs.existsSync(path.join(n.root, "never.txt")));
+  assert.equal(fs.existsSync(path.join(n.root, "never.txt")), false);
+  const told = fx.mock.requests.at(-1)!.body.input.filter((i: any) => i.type === "function_call_output").at(-1);
+  assert.equal(told.output, "approval policy is Never; reject command — you cannot ask for escalated permissions if the approval policy is Never");
 
   const w = harness();
   let release!: (d: ApprovalDecision) => void;
