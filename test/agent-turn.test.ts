@@ -446,6 +446,20 @@ test("approvals: acceptForSession is remembered, untrusted asks for every comman
   assert.equal(fs.existsSync(path.join(w.root, "waiting.txt")), false, "an answer after the interrupt runs nothing");
 });
 
+test("no sandbox available: a sandboxed command fails with a clear error and does not run; an approved escalation still runs", async () => {
+  const h = harness({ env: { ...process.env, SPOOL_BWRAP: "/nonexistent/bwrap" } });
+  const { notes, items } = await h.turn("cmd: touch ran.txt");
+  const item = itemOf(notes, "commandExecution")!;
+  assert.equal(item.status, "failed");
+  const why = 'sandbox_mode = "workspace-write" cannot be enforced: bubblewrap (bwrap) was not found on PATH; install it (Debian/Ubuntu: apt-get install bubblewrap). The command was not run.';
+  assert.equal(item.aggregatedOutput, why);
+  assert.deepEqual(outputsOf(items), [`exec_command failed: ${why}`]);
+  assert.equal(fs.existsSync(path.join(h.cwd, "ran.txt")), false);
+  await h.turn("esc: touch escalated.txt");
+  assert.equal(h.approvals.length, 1);
+  assert.equal(fs.existsSync(path.join(h.cwd, "escalated.txt")), true);
+});
+
 test("token usage: per-response last, thread totals across turns, resumed from the rollout", async () => {
   const h = harness();
   const a = await h.turn("hello one");

@@ -62,18 +62,21 @@ export function findBwrap(env: NodeJS.ProcessEnv = process.env): string | null {
   return null;
 }
 
-let availability: { bwrap: string } | { reason: string } | undefined;
+const checked = new Map<string, { bwrap: string } | { reason: string }>();
 
-/** Whether bubblewrap can build a sandbox here (checked once per process with a real run). */
+/** Whether bubblewrap can build a sandbox here (checked once per bwrap binary with a real run). */
 export function sandboxAvailability(env: NodeJS.ProcessEnv = process.env): { bwrap: string } | { reason: string } {
-  if (availability) return availability;
-  if (process.platform !== "linux") return (availability = { reason: `sandboxing is only implemented on Linux (this is ${process.platform})` });
-  if (!seccompSupported()) return (availability = { reason: `no seccomp filter for CPU architecture ${process.arch}` });
+  if (process.platform !== "linux") return { reason: `sandboxing is only implemented on Linux (this is ${process.platform})` };
+  if (!seccompSupported()) return { reason: `no seccomp filter for CPU architecture ${process.arch}` };
   const bwrap = findBwrap(env);
-  if (!bwrap) return (availability = { reason: "bubblewrap (bwrap) was not found on PATH; install it (Debian/Ubuntu: apt-get install bubblewrap)" });
-  const r = spawnSync(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid", "--unshare-net", "--proc", "/proc", "--", "/bin/true"], { encoding: "utf8", timeout: 10_000 });
-  if (r.status !== 0) return (availability = { reason: `bubblewrap cannot create a sandbox here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}` });
-  return (availability = { bwrap });
+  if (!bwrap) return { reason: "bubblewrap (bwrap) was not found on PATH; install it (Debian/Ubuntu: apt-get install bubblewrap)" };
+  let known = checked.get(bwrap);
+  if (!known) {
+    const r = spawnSync(bwrap, ["--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid", "--unshare-net", "--proc", "/proc", "--", "/bin/true"], { encoding: "utf8", timeout: 10_000 });
+    known = r.status === 0 ? { bwrap } : { reason: `bubblewrap cannot create a sandbox here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}` };
+    checked.set(bwrap, known);
+  }
+  return known;
 }
 
 let filterDir: string | undefined;
