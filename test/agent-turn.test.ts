@@ -236,7 +236,7 @@ test("apply_patch through exec_command: add, then update/move/delete, then a pat
   const fc = itemOf(add.notes, "fileChange")!;
   assert.deepEqual(fc.changes, [{ path: path.join(h.cwd, "notes.md"), kind: { type: "add" }, diff: "hello world\n" }]);
   assert.equal(fc.status, "completed");
-  assert.match(outputsOf(add.items)[0], /^Wall time: \d+\.\d{4} seconds\nOutput:\nExit code: 0\nWall time: 0 seconds\nOutput:\nSuccess\. Updated the following files:\nA notes\.md\n$/);
+  assert.match(outputsOf(add.items)[0], /^Wall time: \d+\.\d{4} seconds\nOutput:\nExit code: 0\nWall time: \d+ seconds\nOutput:\nSuccess\. Updated the following files:\nA notes\.md\n$/);
   assert.deepEqual(kinds(add.items).slice(6, 11), ["ri:function_call", "ev:token_count", "ev:item_completed", "ev:patch_apply_end", "ri:function_call_output"]);
   assert.equal(add.notes.filter((n) => n.method === "item/started" && n.params.item.type === "fileChange").length, 1);
   assert.equal(h.approvals.length, 0, "a patch inside the cwd needs no approval under on-request");

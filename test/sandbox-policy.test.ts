@@ -84,7 +84,7 @@ test("bwrap: read-only root, /dev, writable binds, then the protected paths on t
 });
 
 // --- a classic BPF interpreter for seccomp programs (enough for LD|W|ABS, JEQ/JGE K, RET K) ---
-const SYS = { read: 0, write: 1, socket: 41, connect: 42, socketpair: 53, ptrace: 101, io_uring_setup: 425 };
+const SYS = { read: 0, write: 1, socket: 41, connect: 42, sendto: 44, getsockname: 51, socketpair: 53, getsockopt: 55, ptrace: 101, io_uring_setup: 425 };
 const X86_64 = 0xc000003e;
 
 function runFilter(prog: Buffer, nr: number, arg0 = 0, arch = X86_64): number {
@@ -116,6 +116,10 @@ test("seccomp: without network only AF_UNIX sockets open and peer calls fail wit
   assert.equal(runFilter(off, SYS.socket, 1 /* AF_UNIX */), ALLOW);
   assert.equal(runFilter(off, SYS.socketpair, 1), ALLOW);
   assert.equal(runFilter(off, SYS.connect), EPERM);
+  assert.equal(runFilter(off, SYS.sendto), EPERM);
+  // inspecting a socket already open stays allowed (a child's stdio is a socket pair)
+  assert.equal(runFilter(off, SYS.getsockname), ALLOW);
+  assert.equal(runFilter(off, SYS.getsockopt), ALLOW);
   assert.equal(runFilter(off, SYS.ptrace), EPERM);
   assert.equal(runFilter(off, SYS.io_uring_setup), EPERM);
   assert.equal(runFilter(off, SYS.read), ALLOW);

@@ -2,8 +2,11 @@
 // bubblewrap loads it with `--seccomp FD` after setting no_new_privs). The rules follow the ones
 // Codex's Linux sandbox installs:
 //   - network off: socket()/socketpair() for any family but AF_UNIX, and the socket calls that
-//     reach peers (connect, bind, listen, accept, send/recv of many messages, socket options),
-//     fail with EPERM, so a command sees "Operation not permitted" as under Codex;
+//     reach peers (connect, bind, listen, accept, sendto, send/recv of many messages) fail with
+//     EPERM, so a command sees "Operation not permitted" as under Codex. Unlike Codex, calls that
+//     only inspect or tune a socket already open (getsockname, getpeername, get/setsockopt,
+//     shutdown) stay allowed: Node hands a child its stdio as socket pairs, and programs that
+//     inspect their stdout (Node itself) must still be able to print;
 //   - network on, filesystem restricted: AF_VSOCK sockets (a bridge to host services) fail;
 //   - always: io_uring (it can open sockets without socket()), and with the network off also
 //     ptrace and process_vm_{readv,writev}.
@@ -22,8 +25,8 @@ const ARCHES: Record<string, ArchTable> = {
     audit: 0xc000003e,
     x32Bit: true,
     nr: {
-      socket: 41, socketpair: 53, connect: 42, accept: 43, accept4: 288, bind: 49, listen: 50, getpeername: 52, getsockname: 51, shutdown: 48,
-      sendto: 44, sendmmsg: 307, recvmmsg: 299, getsockopt: 55, setsockopt: 54, ptrace: 101, process_vm_readv: 310, process_vm_writev: 311,
+      socket: 41, socketpair: 53, connect: 42, accept: 43, accept4: 288, bind: 49, listen: 50,
+      sendto: 44, sendmmsg: 307, recvmmsg: 299, ptrace: 101, process_vm_readv: 310, process_vm_writev: 311,
       io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427,
     },
   },
@@ -31,8 +34,8 @@ const ARCHES: Record<string, ArchTable> = {
     audit: 0xc00000b7,
     x32Bit: false,
     nr: {
-      socket: 198, socketpair: 199, connect: 203, accept: 202, accept4: 242, bind: 200, listen: 201, getpeername: 205, getsockname: 204, shutdown: 210,
-      sendto: 206, sendmmsg: 269, recvmmsg: 243, getsockopt: 209, setsockopt: 208, ptrace: 117, process_vm_readv: 270, process_vm_writev: 271,
+      socket: 198, socketpair: 199, connect: 203, accept: 202, accept4: 242, bind: 200, listen: 201,
+      sendto: 206, sendmmsg: 269, recvmmsg: 243, ptrace: 117, process_vm_readv: 270, process_vm_writev: 271,
       io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427,
     },
   },
@@ -64,7 +67,7 @@ export function seccompProgram(mode: SeccompMode, arch: string = process.arch): 
   const a = ARCHES[arch];
   if (!a) throw new Error(`no seccomp filter for CPU architecture ${arch}`);
   const denied = mode === "network-off"
-    ? ["ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter", "io_uring_register", "connect", "accept", "accept4", "bind", "listen", "getpeername", "getsockname", "shutdown", "sendto", "sendmmsg", "recvmmsg", "getsockopt", "setsockopt"]
+    ? ["ptrace", "process_vm_readv", "process_vm_writev", "io_uring_setup", "io_uring_enter", "io_uring_register", "connect", "accept", "accept4", "bind", "listen", "sendto", "sendmmsg", "recvmmsg"]
     : ["io_uring_setup", "io_uring_enter", "io_uring_register"];
   const prog: Insn[] = [
     { code: LD_W_ABS, k: OFF_ARCH },

@@ -25,6 +25,7 @@ import type { ApprovalDecision } from "../events.js";
 import { commandDecision, isInside, PATCH_OUTSIDE_REJECTED_OUTPUT, patchDecision, wantsEscalation } from "../approvals.js";
 import { sandboxCommand, SandboxUnavailableError } from "../../sandbox/launcher.js";
 import { sandboxAllowsWrites } from "../../sandbox/writable.js";
+import { applyWritesSandboxed } from "../../sandbox/file-writes.js";
 import type { SandboxPolicy } from "../../sandbox/policy.js";
 import { applyPlan, looksLikeApplyPatch, parseApplyPatchInvocation, parsePatch, PatchError, planChanges, planPatch, planPaths } from "./apply-patch.js";
 import { runCommand } from "./exec.js";
@@ -270,8 +271,11 @@ async function applyPatchCall(patchText: string, cwd: string, args: ExecCommandA
 
   let done: FileChangeFields;
   let exitCode: number;
+  // within the sandbox's rules the writes run in it; an approved patch outside them runs here
+  const confined = allWritable && !wantsEscalation(args.sandbox_permissions);
+  const policy = sandboxPolicyOf(ctx);
   try {
-    const stdout = await applyPlan(plan);
+    const stdout = await applyPlan(plan, confined ? (writes) => applyWritesSandboxed(writes, { policy, cwd: ctx.cwd, env: ctx.env }) : undefined);
     done = { ...base, status: "completed", stdout, completedAtMs: ctx.now() };
     exitCode = 0;
   } catch (e) {
