@@ -11,7 +11,7 @@ import net from "node:net";
 import path from "node:path";
 import { useMockResponses } from "./helpers/mock-home.js";
 import { closeSides, openSide, sandboxConfigToml, runCheck, type CheckOutcome, type Side } from "./helpers/sandbox-sides.js";
-import { validateNotification } from "./helpers/schema.js";
+import { validateNotification, validateResponse } from "./helpers/schema.js";
 
 const fx = useMockResponses();
 
@@ -65,6 +65,10 @@ async function compareMode(label: string, config: { sandbox: string; workspaceWr
   const [codex, spool] = await Promise.all([openSide("codex", toml, { dirs, approve: "decline" }), openSide("spool", toml, { dirs, approve: "decline" })]);
   for (const s of [codex, spool]) dirs.push(slashTmpFile(s));
   try {
+    // thread/start answers the effective sandbox policy, config options included, as Codex does
+    const sandboxOf = (side: Side) => JSON.parse(JSON.stringify(side.started.sandbox).replaceAll(side.root, "ROOT"));
+    assert.deepEqual(sandboxOf(spool), sandboxOf(codex));
+    assert.deepEqual(validateResponse("thread/start", spool.started), []);
     const rows: string[] = [];
     for (const [key, want] of Object.entries(expected)) {
       const check = CHECKS[key];

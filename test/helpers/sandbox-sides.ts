@@ -29,6 +29,8 @@ export interface Side {
   ws: string;
   home: string;
   threadId: string;
+  /** The thread/start answer. */
+  started: any;
 }
 
 export interface CheckOutcome {
@@ -72,8 +74,8 @@ export async function openSide(kind: SideKind, config: string, o: { dirs: string
   const client = kind === "codex" ? startCodex(home, { approve: o.approve, env }) : startSpool(home, { approve: o.approve, env });
   await client.initialize();
   client.notify("initialized");
-  const threadId = (await client.request("thread/start", { cwd: ws })).thread.id as string;
-  return { kind, client, root, ws, home, threadId };
+  const started = await client.request("thread/start", { cwd: ws });
+  return { kind, client, root, ws, home, threadId: started.thread.id as string, started };
 }
 
 /** `text` with ROOT and WS replaced by the side's paths. */
