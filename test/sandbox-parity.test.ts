@@ -59,7 +59,7 @@ function succeeded(side: Side, check: Check, o: CheckOutcome): boolean {
 }
 
 /** Runs `checks` on both sides (Codex and Spool at once) and compares with `expected`. */
-async function compareMode(label: string, config: { sandbox: string; workspaceWrite?: string }, expected: Record<string, boolean>): Promise<void> {
+async function compareMode(label: string, config: { sandbox: string; workspaceWrite?: string }, expected: Record<string, boolean>, turnParams: Record<string, unknown> = {}): Promise<void> {
   const dirs = fx.dirs;
   const toml = sandboxConfigToml(fx.mock.url, { approval: "never", ...config });
   const [codex, spool] = await Promise.all([openSide("codex", toml, { dirs, approve: "decline" }), openSide("spool", toml, { dirs, approve: "decline" })]);
@@ -72,7 +72,7 @@ async function compareMode(label: string, config: { sandbox: string; workspaceWr
     const rows: string[] = [];
     for (const [key, want] of Object.entries(expected)) {
       const check = CHECKS[key];
-      const [c, s] = await Promise.all([runCheck(codex, fx.mock, fill(codex, check.text)), runCheck(spool, fx.mock, fill(spool, check.text))]);
+      const [c, s] = await Promise.all([runCheck(codex, fx.mock, fill(codex, check.text), turnParams), runCheck(spool, fx.mock, fill(spool, check.text), turnParams)]);
       const got = { codex: succeeded(codex, check, c), spool: succeeded(spool, check, s) };
       rows.push(`${label} / ${check.name}: codex ${got.codex ? "allowed" : "denied"}, spool ${got.spool ? "allowed" : "denied"}`);
       assert.equal(got.codex, want, `${label} / ${check.name}: Codex ${JSON.stringify(c)}`);
@@ -118,5 +118,15 @@ test("danger-full-access: no sandbox", async () => {
     "danger-full-access",
     { sandbox: "danger-full-access" },
     { inside: true, outside: true, git: true, read: true, network: true, child: true, symlink: true, patchOut: true },
+  );
+});
+
+test("turn/start's sandboxPolicy replaces the configured one for the turn (writable roots, network)", async () => {
+  const sandboxPolicy = { type: "workspaceWrite", writableRoots: ["ROOT/extra"], networkAccess: true, excludeTmpdirEnvVar: true, excludeSlashTmp: true };
+  await compareMode(
+    "turn/start sandboxPolicy",
+    { sandbox: "read-only" },
+    { inside: true, outside: false, slashTmp: false, extraRoot: true, git: false, network: true },
+    { sandboxPolicy },
   );
 });

@@ -12,6 +12,7 @@ import type { Json } from "../rollout/line.js";
 import type { RolloutItem } from "../store/types.js";
 import type { AgentConfig, ApprovalPolicy, SandboxMode, WebSearchMode, WorkspaceWriteOptions } from "./config.js";
 import { DEFAULT_CONTEXT_WINDOW } from "./config.js";
+import { DEFAULT_WORKSPACE_WRITE } from "../sandbox/policy.js";
 import { SessionApprovals, type ApprovalHandler, type TurnNotification } from "./events.js";
 import { ConversationHistory, lastTokenTotals } from "./history.js";
 import { uuidv7 } from "./ids.js";
@@ -30,6 +31,8 @@ export interface TurnSettings {
   model: string;
   approvalPolicy: ApprovalPolicy;
   sandboxMode: SandboxMode;
+  /** `[sandbox_workspace_write]`, or a turn's `sandboxPolicy` (writable roots, network, temp dirs). */
+  workspaceWrite: WorkspaceWriteOptions;
   reasoningEffort: string | null;
   /** auto, concise, detailed, none. */
   reasoningSummary: string;
@@ -50,8 +53,6 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
   /** More function tools (the goal tools…), added to the default or given registry. */
   extraTools?: FunctionTool[];
   webSearch?: WebSearchMode;
-  /** `[sandbox_workspace_write]` (default: Codex's defaults). */
-  workspaceWrite?: WorkspaceWriteOptions;
   /** Asked before escalated commands and out-of-workspace patches; without it they are declined. */
   requestApproval?: ApprovalHandler;
   onEvent?: (n: TurnNotification) => void;
@@ -122,6 +123,7 @@ export class AgentSession {
       model: opts.model,
       approvalPolicy: opts.approvalPolicy ?? "on-request",
       sandboxMode: opts.sandboxMode ?? "workspace-write",
+      workspaceWrite: opts.workspaceWrite ?? DEFAULT_WORKSPACE_WRITE,
       reasoningEffort: opts.reasoningEffort ?? null,
       reasoningSummary: opts.reasoningSummary ?? "auto",
       contextWindow: opts.contextWindow ?? DEFAULT_CONTEXT_WINDOW,

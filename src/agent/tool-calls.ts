@@ -8,7 +8,6 @@ import type { JsonObject } from "../rollout/line.js";
 import type { RolloutItem } from "../store/types.js";
 import type { ApprovalDecision, ApprovalHandler, ApprovalKind } from "./events.js";
 import * as R from "./rollout-items.js";
-import { DEFAULT_WORKSPACE_WRITE } from "../sandbox/policy.js";
 import type { AgentSession } from "./session.js";
 import type { ToolContext } from "./tools/registry.js";
 import type { TurnControl } from "./turn-control.js";
@@ -91,7 +90,7 @@ export class ToolCalls {
       signal: this.control.signal,
       approvalPolicy: s.approvalPolicy,
       sandboxMode: s.sandboxMode,
-      workspaceWrite: opts.workspaceWrite ?? DEFAULT_WORKSPACE_WRITE,
+      workspaceWrite: s.workspaceWrite,
       sessionApprovals: this.session.sessionApprovals,
       env: opts.env ?? process.env,
       execTimeoutMs: opts.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,

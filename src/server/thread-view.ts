@@ -74,6 +74,14 @@ export function sandboxModeOf(policy: unknown): SandboxMode | undefined {
   return undefined;
 }
 
+/** The `[sandbox_workspace_write]` options a v2 workspaceWrite SandboxPolicy carries. */
+export function workspaceWriteOf(policy: unknown): WorkspaceWriteOptions | undefined {
+  const p = policy && typeof policy === "object" ? (policy as Record<string, unknown>) : null;
+  if (p?.type !== "workspaceWrite") return undefined;
+  const roots = Array.isArray(p.writableRoots) ? p.writableRoots.filter((r): r is string => typeof r === "string") : [];
+  return { writableRoots: roots, networkAccess: p.networkAccess === true, excludeTmpdirEnvVar: p.excludeTmpdirEnvVar === true, excludeSlashTmp: p.excludeSlashTmp === true };
+}
+
 /** AskForApproval on the wire: Codex 0.169.0 has no "on-failure" any more (it behaves as on-request). */
 export function approvalPolicyV2(p: ApprovalPolicy): string {
   return p === "on-failure" ? "on-request" : p;

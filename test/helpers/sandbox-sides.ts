@@ -82,11 +82,11 @@ export async function openSide(kind: SideKind, config: string, o: { dirs: string
 export const forSide = (side: Side, text: string): string => text.replaceAll("ROOT", side.root).replaceAll("WS", side.ws);
 
 /** Runs one scripted turn and reports what its tool call did. */
-export async function runCheck(side: Side, mock: MockResponses, text: string): Promise<CheckOutcome> {
+export async function runCheck(side: Side, mock: MockResponses, text: string, turnParams: Record<string, unknown> = {}): Promise<CheckOutcome> {
   const c = side.client;
   const n0 = c.notifications.length;
   const r0 = c.serverRequests.length;
-  const turn = await c.request("turn/start", { threadId: side.threadId, input: [{ type: "text", text: forSide(side, text) }] });
+  const turn = await c.request("turn/start", { threadId: side.threadId, input: [{ type: "text", text: forSide(side, text) }], ...JSON.parse(forSide(side, JSON.stringify(turnParams))) });
   const turnId = turn.turn.id as string;
   await c.waitForNotification("turn/completed", (p) => p.turn.id === turnId, 90_000);
   const item = c.notifications
