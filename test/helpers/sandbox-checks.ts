@@ -1,28 +1,27 @@
-// sandbox_mode is enforced as Codex enforces it: the same scripted commands (approval_policy =
-// "never", so nothing can escalate) run against the real Codex 0.169.0 app-server and Spool's,
-// each over its own copy of the same layout and config, and every check's outcome must be the
-// expected literal on both sides. Checks: writes inside and outside the workspace, /tmp, $TMPDIR,
-// `writable_roots`, `.git`, `.codex`, a read outside, a loopback TCP connection to a server this
-// test runs, a child process, a symlink out of the workspace, and apply_patch in and out.
-import { test, before, after } from "node:test";
+// The sandbox checks the parity tests run on Codex and Spool side by side (sandbox-sides.ts runs
+// one check), the expected outcome per check, and a loopback TCP server for the network check.
+import { before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { useMockResponses } from "./helpers/mock-home.js";
-import { closeSides, openSide, sandboxConfigToml, runCheck, type CheckOutcome, type Side } from "./helpers/sandbox-sides.js";
-import { validateNotification, validateResponse } from "./helpers/schema.js";
+import type { MockFixture } from "./mock-home.js";
+import { closeSides, openSide, sandboxConfigToml, runCheck, type CheckOutcome, type Side } from "./sandbox-sides.js";
+import { validateNotification, validateResponse } from "./schema.js";
 
-const fx = useMockResponses();
-
-let tcp: net.Server;
+let tcp: net.Server | undefined;
 let port = 0;
-before(async () => {
-  tcp = net.createServer((s) => s.end());
-  await new Promise<void>((r) => tcp.listen(0, "127.0.0.1", r));
-  port = (tcp.address() as net.AddressInfo).port;
-});
-after(() => new Promise<void>((r) => tcp.close(() => r())));
+
+/** For a test file: a local TCP server (the network check's target), started before and closed after. */
+export function useLoopbackServer(): void {
+  before(async () => {
+    const server = net.createServer((s) => s.end());
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    port = (server.address() as net.AddressInfo).port;
+    tcp = server;
+  });
+  after(() => new Promise<void>((r) => (tcp ? tcp.close(() => r()) : r())));
+}
 
 interface Check {
   name: string;
@@ -59,7 +58,13 @@ function succeeded(side: Side, check: Check, o: CheckOutcome): boolean {
 }
 
 /** Runs `checks` on both sides (Codex and Spool at once) and compares with `expected`. */
-async function compareMode(label: string, config: { sandbox: string; workspaceWrite?: string }, expected: Record<string, boolean>, turnParams: Record<string, unknown> = {}): Promise<void> {
+export async function compareMode(
+  fx: MockFixture,
+  label: string,
+  config: { sandbox: string; workspaceWrite?: string },
+  expected: Record<string, boolean>,
+  turnParams: Record<string, unknown> = {},
+): Promise<void> {
   const dirs = fx.dirs;
   const toml = sandboxConfigToml(fx.mock.url, { approval: "never", ...config });
   const [codex, spool] = await Promise.all([openSide("codex", toml, { dirs, approve: "decline" }), openSide("spool", toml, { dirs, approve: "decline" })]);
@@ -89,44 +94,3 @@ async function compareMode(label: string, config: { sandbox: string; workspaceWr
   }
 }
 
-test("workspace-write with the temp dirs excluded: only the workspace is writable, .git/.codex stay read-only, no network", async () => {
-  await compareMode(
-    "workspace-write (no temp dirs)",
-    { sandbox: "workspace-write", workspaceWrite: "exclude_slash_tmp = true\nexclude_tmpdir_env_var = true" },
-    { inside: true, outside: false, slashTmp: false, tmpdir: false, extraRoot: false, git: false, codex: false, read: true, network: false, child: false, symlink: false, patchIn: true, patchOut: false, patchLink: false },
-  );
-});
-
-test("workspace-write with Codex's defaults plus writable_roots and network_access: /tmp, $TMPDIR and the extra root are writable, network on", async () => {
-  await compareMode(
-    "workspace-write (defaults, extra root, network)",
-    { sandbox: "workspace-write", workspaceWrite: 'writable_roots = ["ROOT/extra"]\nnetwork_access = true' },
-    { inside: true, slashTmp: true, tmpdir: true, extraRoot: true, git: false, codex: false, read: true, network: true },
-  );
-});
-
-test("read-only: nothing is writable, reads work, no network", async () => {
-  await compareMode(
-    "read-only",
-    { sandbox: "read-only" },
-    { inside: false, outside: false, slashTmp: false, git: false, read: true, network: false, child: false, symlink: false, patchIn: false },
-  );
-});
-
-test("danger-full-access: no sandbox", async () => {
-  await compareMode(
-    "danger-full-access",
-    { sandbox: "danger-full-access" },
-    { inside: true, outside: true, git: true, read: true, network: true, child: true, symlink: true, patchOut: true },
-  );
-});
-
-test("turn/start's sandboxPolicy replaces the configured one for the turn (writable roots, network)", async () => {
-  const sandboxPolicy = { type: "workspaceWrite", writableRoots: ["ROOT/extra"], networkAccess: true, excludeTmpdirEnvVar: true, excludeSlashTmp: true };
-  await compareMode(
-    "turn/start sandboxPolicy",
-    { sandbox: "read-only" },
-    { inside: true, outside: false, slashTmp: false, extraRoot: true, git: false, network: true },
-    { sandboxPolicy },
-  );
-});
