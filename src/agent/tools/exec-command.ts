@@ -177,9 +177,9 @@ async function runShellCommand(args: ExecCommandArgs, cwd: string, ctx: ToolCont
 
   const running: CommandExecutionFields = { ...base, source: "unified_exec_startup" };
   const env = { ...ctx.env, NO_COLOR: "1", TERM: "dumb", PAGER: "cat", GIT_PAGER: "cat" };
-  let launch: { argv: string[]; env: NodeJS.ProcessEnv };
+  let launch: { argv: string[]; env: NodeJS.ProcessEnv; sandboxed: boolean };
   try {
-    launch = unsandboxed ? { argv, env } : sandboxCommand(argv, { policy: sandboxPolicyOf(ctx), cwd, env });
+    launch = unsandboxed ? { argv, env, sandboxed: false } : sandboxCommand(argv, { policy: sandboxPolicyOf(ctx), cwd, env });
   } catch (e) {
     if (!(e instanceof SandboxUnavailableError)) throw e;
     // no sandbox here: refuse, never run it unconfined
@@ -194,6 +194,8 @@ async function runShellCommand(args: ExecCommandArgs, cwd: string, ctx: ToolCont
     argv: launch.argv,
     cwd,
     env: launch.env,
+    // nothing outlives a sandboxed command, so its output always ends: never cut it short
+    streamGraceMs: launch.sandboxed ? 10_000 : undefined,
     timeoutMs: args.timeout_ms ?? ctx.execTimeoutMs,
     signal: ctx.signal,
     onSpawn: (pid) => {
