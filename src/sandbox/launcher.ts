@@ -83,7 +83,11 @@ let filterDir: string | undefined;
 
 /** The seccomp program in a file only this process can write (written once per mode). */
 function seccompFile(mode: "network-off" | "vsock-off"): string {
-  filterDir ??= fs.mkdtempSync(path.join(os.tmpdir(), "spool-seccomp-"));
+  if (!filterDir) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spool-seccomp-"));
+    process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    filterDir = dir;
+  }
   const file = path.join(filterDir, `${mode}-${process.arch}.bpf`);
   if (!fs.existsSync(file)) fs.writeFileSync(file, seccompProgram(mode), { mode: 0o400 });
   return file;
