@@ -236,7 +236,7 @@ test("apply_patch through exec_command: add, then update/move/delete, then a pat
   const fc = itemOf(add.notes, "fileChange")!;
   assert.deepEqual(fc.changes, [{ path: path.join(h.cwd, "notes.md"), kind: { type: "add" }, diff: "hello world\n" }]);
   assert.equal(fc.status, "completed");
-  assert.match(outputsOf(add.items)[0], /^Wall time: \d+\.\d{4} seconds\nOutput:\nExit code: 0\nWall time: 0 seconds\nOutput:\nSuccess\. Updated the following files:\nA notes\.md\n$/);
+  assert.match(outputsOf(add.items)[0], /^Wall time: \d+\.\d{4} seconds\nOutput:\nExit code: 0\nWall time: \d+ seconds\nOutput:\nSuccess\. Updated the following files:\nA notes\.md\n$/);
   assert.deepEqual(kinds(add.items).slice(6, 11), ["ri:function_call", "ev:token_count", "ev:item_completed", "ev:patch_apply_end", "ri:function_call_output"]);
   assert.equal(add.notes.filter((n) => n.method === "item/started" && n.params.item.type === "fileChange").length, 1);
   assert.equal(h.approvals.length, 0, "a patch inside the cwd needs no approval under on-request");
@@ -413,7 +413,8 @@ test("approvals: acceptForSession is remembered, untrusted asks for every comman
   await u.turn("cmd: echo hi");
   assert.equal(u.approvals.length, 1);
 
-  const p = harness();
+  // the temp dirs are writable roots by default: keep them out so "../" is outside the sandbox
+  const p = harness({ workspaceWrite: { writableRoots: [], networkAccess: false, excludeSlashTmp: true, excludeTmpdirEnvVar: true } });
   p.approve = () => "decline";
   const outside = await p.turn("patch: ../escape.txt nope");
   assert.equal(p.approvals.length, 1);
@@ -425,10 +426,13 @@ test("approvals: acceptForSession is remembered, untrusted asks for every comman
   await p.turn("patch: ../escape.txt yes");
   assert.equal(fs.readFileSync(path.join(p.root, "escape.txt"), "utf8"), "yes\n");
 
+  // under never an escalation is refused without running (Codex 0.169.0's answer)
   const n = harness({ approvalPolicy: "never" });
   await n.turn("esc: touch ../never.txt");
   assert.equal(n.approvals.length, 0);
-  assert.ok(fs.existsSync(path.join(n.root, "never.txt")));
+  assert.equal(fs.existsSync(path.join(n.root, "never.txt")), false);
+  const told = fx.mock.requests.at(-1)!.body.input.filter((i: any) => i.type === "function_call_output").at(-1);
+  assert.equal(told.output, "approval policy is Never; reject command — you cannot ask for escalated permissions if the approval policy is Never");
 
   const w = harness();
   let release!: (d: ApprovalDecision) => void;
@@ -440,6 +444,20 @@ test("approvals: acceptForSession is remembered, untrusted asks for every comman
   release("accept");
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(fs.existsSync(path.join(w.root, "waiting.txt")), false, "an answer after the interrupt runs nothing");
+});
+
+test("no sandbox available: a sandboxed command fails with a clear error and does not run; an approved escalation still runs", async () => {
+  const h = harness({ env: { ...process.env, SPOOL_BWRAP: "/nonexistent/bwrap" } });
+  const { notes, items } = await h.turn("cmd: touch ran.txt");
+  const item = itemOf(notes, "commandExecution")!;
+  assert.equal(item.status, "failed");
+  const why = 'sandbox_mode = "workspace-write" cannot be enforced: bubblewrap (bwrap) was not found on PATH; install it (Debian/Ubuntu: apt-get install bubblewrap). The command was not run.';
+  assert.equal(item.aggregatedOutput, why);
+  assert.deepEqual(outputsOf(items), [`exec_command failed: ${why}`]);
+  assert.equal(fs.existsSync(path.join(h.cwd, "ran.txt")), false);
+  await h.turn("esc: touch escalated.txt");
+  assert.equal(h.approvals.length, 1);
+  assert.equal(fs.existsSync(path.join(h.cwd, "escalated.txt")), true);
 });
 
 test("token usage: per-response last, thread totals across turns, resumed from the rollout", async () => {

@@ -6,9 +6,10 @@
 // $OPENAI_API_KEY) and "ollama"/"lmstudio" (local OpenAI-compatible servers, no key). A
 // `[model_providers.<id>]` table with a built-in id replaces the built-in entry.
 import { ConfigError, type SpoolConfig } from "../config/config.js";
+import { workspaceWriteFromConfig, type SandboxMode, type WorkspaceWriteOptions } from "../sandbox/policy.js";
 
+export type { SandboxMode, WorkspaceWriteOptions } from "../sandbox/policy.js";
 export type ApprovalPolicy = "untrusted" | "on-failure" | "on-request" | "never";
-export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
 export type WebSearchMode = "disabled" | "cached" | "live";
 
 export interface ProviderConfig {
@@ -35,6 +36,8 @@ export interface AgentConfig {
   provider: ProviderConfig;
   approvalPolicy: ApprovalPolicy;
   sandboxMode: SandboxMode;
+  /** `[sandbox_workspace_write]`: extra writable roots, network, the temp dirs. */
+  workspaceWrite: WorkspaceWriteOptions;
   /** `model_reasoning_effort` (minimal, low, medium, high, xhigh), or null for the model's default. */
   reasoningEffort: string | null;
   /** `model_reasoning_summary` (auto, concise, detailed, none). */
@@ -114,6 +117,7 @@ export function resolveAgentConfig(config: SpoolConfig, env: NodeJS.ProcessEnv =
     provider: resolveProvider(config, config.modelProvider, env),
     approvalPolicy: (config.approval_policy as ApprovalPolicy | undefined) ?? "on-request",
     sandboxMode: (config.sandbox_mode as SandboxMode | undefined) ?? "workspace-write",
+    workspaceWrite: workspaceWriteFromConfig(c.sandbox_workspace_write),
     reasoningEffort: strOf(c.model_reasoning_effort),
     reasoningSummary: strOf(c.model_reasoning_summary) ?? "auto",
     webSearch: web === "disabled" || web === "live" || web === "cached" ? web : "cached",

@@ -10,8 +10,9 @@
 // trigger "goal", the previous turn as parent, the chain's root as the turn's root).
 import type { Json } from "../rollout/line.js";
 import type { RolloutItem } from "../store/types.js";
-import type { AgentConfig, ApprovalPolicy, SandboxMode, WebSearchMode } from "./config.js";
+import type { AgentConfig, ApprovalPolicy, SandboxMode, WebSearchMode, WorkspaceWriteOptions } from "./config.js";
 import { DEFAULT_CONTEXT_WINDOW } from "./config.js";
+import { DEFAULT_WORKSPACE_WRITE } from "../sandbox/policy.js";
 import { SessionApprovals, type ApprovalHandler, type TurnNotification } from "./events.js";
 import type { TurnTelemetrySink } from "./telemetry.js";
 import { ConversationHistory, lastTokenTotals } from "./history.js";
@@ -31,6 +32,8 @@ export interface TurnSettings {
   model: string;
   approvalPolicy: ApprovalPolicy;
   sandboxMode: SandboxMode;
+  /** `[sandbox_workspace_write]`, or a turn's `sandboxPolicy` (writable roots, network, temp dirs). */
+  workspaceWrite: WorkspaceWriteOptions;
   reasoningEffort: string | null;
   /** auto, concise, detailed, none. */
   reasoningSummary: string;
@@ -123,6 +126,7 @@ export class AgentSession {
       model: opts.model,
       approvalPolicy: opts.approvalPolicy ?? "on-request",
       sandboxMode: opts.sandboxMode ?? "workspace-write",
+      workspaceWrite: opts.workspaceWrite ?? DEFAULT_WORKSPACE_WRITE,
       reasoningEffort: opts.reasoningEffort ?? null,
       reasoningSummary: opts.reasoningSummary ?? "auto",
       contextWindow: opts.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
@@ -145,6 +149,7 @@ export class AgentSession {
       reasoningSummary: config.reasoningSummary,
       contextWindow: config.contextWindow,
       webSearch: config.webSearch,
+      workspaceWrite: config.workspaceWrite,
       ...given,
       model: opts.model ?? config.model,
       client: opts.client ?? new ResponsesClient(config.provider),

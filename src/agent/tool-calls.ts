@@ -96,6 +96,7 @@ export class ToolCalls {
       signal: this.control.signal,
       approvalPolicy: s.approvalPolicy,
       sandboxMode: s.sandboxMode,
+      workspaceWrite: s.workspaceWrite,
       sessionApprovals: this.session.sessionApprovals,
       env: opts.env ?? process.env,
       execTimeoutMs: opts.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,

@@ -7,6 +7,7 @@ import { registerAnalytics } from "./analytics.js";
 import { runAppServer } from "./app-server.js";
 import { runIndexRebuild } from "./index-rebuild.js";
 import { runProjectionsRebuild } from "./projections-rebuild.js";
+import { registerSandbox } from "./sandbox.js";
 
 const program = new Command();
 program.name("spool").description("A thread server for coding agents, wire-compatible with the Codex app-server").version(VERSION);
@@ -45,6 +46,7 @@ projections
   });
 
 registerAnalytics(program);
+registerSandbox(program);
 
 program.parseAsync().catch((e: Error) => {
   process.stderr.write(`spool: ${e.message}\n`);

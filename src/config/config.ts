@@ -1,5 +1,5 @@
 // The home's config.toml, with Codex's keys: model, model_provider, [model_providers.*],
-// approval_policy, sandbox_mode; Spool's feature switches: `[goals] enabled = false` turns goals
+// approval_policy, sandbox_mode, [sandbox_workspace_write]; Spool's feature switches: `[goals] enabled = false` turns goals
 // off (default on), `[analytics]` (see src/analytics/config.ts). Unknown keys are kept out of the
 // way, not rejected.
 import { readFileSync } from "node:fs";
@@ -27,6 +27,15 @@ const ConfigSchema = z
     model_providers: z.record(z.string(), ProviderSchema).optional(),
     approval_policy: z.enum(["untrusted", "on-failure", "on-request", "never"]).optional(),
     sandbox_mode: z.enum(["read-only", "workspace-write", "danger-full-access"]).optional(),
+    sandbox_workspace_write: z
+      .object({
+        writable_roots: z.array(z.string()).optional(),
+        network_access: z.boolean().optional(),
+        exclude_tmpdir_env_var: z.boolean().optional(),
+        exclude_slash_tmp: z.boolean().optional(),
+      })
+      .passthrough()
+      .optional(),
     goals: z.object({ enabled: z.boolean().optional() }).passthrough().optional(),
   })
   .passthrough();

@@ -342,7 +342,7 @@ export class LoadedThread {
     }
     const release = this.hold();
     this.launchTurn(turnId, () => this.session.startTurn(input, { ...overrides, turnId }), release);
-    for (const k of ["cwd", "model", "approvalPolicy", "sandboxMode", "reasoningEffort"] as const) {
+    for (const k of ["cwd", "model", "approvalPolicy", "sandboxMode", "workspaceWrite", "reasoningEffort"] as const) {
       const v = overrides[k];
       if (v !== undefined) (this.settings as unknown as Record<string, unknown>)[k] = v;
     }

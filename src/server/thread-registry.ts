@@ -172,6 +172,7 @@ export class ThreadRegistry implements ThreadHost {
       cwd: o.cwd ?? storedCwd ?? last.cwd ?? process.cwd(),
       approvalPolicy: o.approvalPolicy ?? a.approvalPolicy,
       sandboxMode: o.sandboxMode ?? a.sandboxMode,
+      workspaceWrite: a.workspaceWrite,
       reasoningEffort: o.reasoningEffort !== undefined ? o.reasoningEffort : o.model ? a.reasoningEffort : (last.effort ?? a.reasoningEffort),
     };
   }

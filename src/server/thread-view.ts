@@ -6,7 +6,7 @@ import type { ThreadMetadata } from "../metadata/derive.js";
 import type { Thread, ThreadStatus, Turn } from "../protocol/v2.js";
 import type { JsonObject } from "../rollout/line.js";
 import type { RolloutItem, StoredThread } from "../store/types.js";
-import type { ApprovalPolicy, SandboxMode } from "../agent/config.js";
+import type { ApprovalPolicy, SandboxMode, WorkspaceWriteOptions } from "../agent/config.js";
 import { usageBreakdown, usageFromRollout } from "../agent/token-usage.js";
 
 /** The v2 Thread of a stored thread; `live` adds what Codex shows for a loaded one (environment, direct input). */
@@ -47,15 +47,21 @@ export function threadFromStored(s: StoredThread, opts: { status?: ThreadStatus;
   return t;
 }
 
-/** v2 SandboxPolicy (camelCase) of a sandbox mode. */
-export function sandboxPolicyV2(mode: SandboxMode): JsonObject {
+/** v2 SandboxPolicy (camelCase) of a sandbox mode (with `[sandbox_workspace_write]` when given). */
+export function sandboxPolicyV2(mode: SandboxMode, ww?: WorkspaceWriteOptions): JsonObject {
   switch (mode) {
     case "danger-full-access":
       return { type: "dangerFullAccess" };
     case "read-only":
       return { type: "readOnly", networkAccess: false };
     default:
-      return { type: "workspaceWrite", writableRoots: [], networkAccess: false, excludeTmpdirEnvVar: false, excludeSlashTmp: false };
+      return {
+        type: "workspaceWrite",
+        writableRoots: ww?.writableRoots ?? [],
+        networkAccess: ww?.networkAccess ?? false,
+        excludeTmpdirEnvVar: ww?.excludeTmpdirEnvVar ?? false,
+        excludeSlashTmp: ww?.excludeSlashTmp ?? false,
+      };
   }
 }
 
@@ -66,6 +72,14 @@ export function sandboxModeOf(policy: unknown): SandboxMode | undefined {
   if (type === "readOnly") return "read-only";
   if (type === "workspaceWrite") return "workspace-write";
   return undefined;
+}
+
+/** The `[sandbox_workspace_write]` options a v2 workspaceWrite SandboxPolicy carries. */
+export function workspaceWriteOf(policy: unknown): WorkspaceWriteOptions | undefined {
+  const p = policy && typeof policy === "object" ? (policy as Record<string, unknown>) : null;
+  if (p?.type !== "workspaceWrite") return undefined;
+  const roots = Array.isArray(p.writableRoots) ? p.writableRoots.filter((r): r is string => typeof r === "string") : [];
+  return { writableRoots: roots, networkAccess: p.networkAccess === true, excludeTmpdirEnvVar: p.excludeTmpdirEnvVar === true, excludeSlashTmp: p.excludeSlashTmp === true };
 }
 
 /** AskForApproval on the wire: Codex 0.169.0 has no "on-failure" any more (it behaves as on-request). */
@@ -86,6 +100,8 @@ export interface EffectiveSettings {
   cwd: string;
   approvalPolicy: ApprovalPolicy;
   sandboxMode: SandboxMode;
+  /** `[sandbox_workspace_write]` from config.toml, shown in the answer's `sandbox`. */
+  workspaceWrite?: WorkspaceWriteOptions;
   reasoningEffort: string | null;
 }
 
@@ -101,7 +117,7 @@ export function settingsBlock(s: EffectiveSettings): JsonObject {
     instructionSources: [],
     approvalPolicy: approvalPolicyV2(s.approvalPolicy),
     approvalsReviewer: "user",
-    sandbox: sandboxPolicyV2(s.sandboxMode),
+    sandbox: sandboxPolicyV2(s.sandboxMode, s.workspaceWrite),
     activePermissionProfile: null,
     reasoningEffort: s.reasoningEffort,
   };

@@ -18,6 +18,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { JsonObject } from "../../rollout/line.js";
+import { applyWritesHere, type FileWrite } from "../../sandbox/file-writes.js";
 import { splitLines, unifiedDiff } from "./unified-diff.js";
 
 export interface UpdateChunk {
@@ -297,23 +298,25 @@ export function planChanges(plan: PatchPlan): JsonObject {
 }
 
 /** Writes the plan; returns Codex's summary ("Success. Updated the following files:\n…"). */
-export async function applyPlan(plan: PatchPlan): Promise<string> {
-  const lines: string[] = [];
-  for (const c of plan.changes) {
-    if (c.kind === "add") {
-      await fs.mkdir(path.dirname(c.path), { recursive: true });
-      await fs.writeFile(c.path, c.newContent ?? "");
-      lines.push(`A ${c.displayPath}`);
-    } else if (c.kind === "delete") {
-      await fs.rm(c.path);
-      lines.push(`D ${c.displayPath}`);
-    } else {
-      const dest = c.movePath ?? c.path;
-      await fs.mkdir(path.dirname(dest), { recursive: true });
-      await fs.writeFile(dest, c.newContent ?? "");
-      if (c.movePath && c.movePath !== c.path) await fs.rm(c.path, { force: true });
-      lines.push(`M ${c.displayPath}`);
-    }
-  }
-  return `Success. Updated the following files:\n${lines.join("\n")}\n`;
+/** The plan as file writes, in order (a move writes the destination, then removes the source). */
+export function planWrites(plan: PatchPlan): FileWrite[] {
+  return plan.changes.flatMap((c): FileWrite[] => {
+    if (c.kind === "add") return [{ op: "write", path: c.path, content: c.newContent ?? "" }];
+    if (c.kind === "delete") return [{ op: "remove", path: c.path, force: false }];
+    const dest = c.movePath ?? c.path;
+    const moved = c.movePath && c.movePath !== c.path;
+    return [{ op: "write", path: dest, content: c.newContent ?? "" }, ...(moved ? [{ op: "remove" as const, path: c.path, force: true }] : [])];
+  });
+}
+
+/** The success text listing the files (A/M/D), like Codex's. */
+export function planSummary(plan: PatchPlan): string {
+  const tag = { add: "A", delete: "D", update: "M" } as const;
+  return `Success. Updated the following files:\n${plan.changes.map((c) => `${tag[c.kind]} ${c.displayPath}`).join("\n")}\n`;
+}
+
+/** Writes the plan (by default in this process) and returns the success text. */
+export async function applyPlan(plan: PatchPlan, write: (writes: FileWrite[]) => Promise<void> = applyWritesHere): Promise<string> {
+  await write(planWrites(plan));
+  return planSummary(plan);
 }

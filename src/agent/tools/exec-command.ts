@@ -4,10 +4,10 @@
 // the default) in the turn's cwd or `workdir`, until it exits or times out; there are no
 // interactive sessions, so `yield_time_ms` and `tty` are accepted and ignored.
 //
-// A command that asks `sandbox_permissions: "require_escalated"` (any command under the
-// `untrusted` policy) waits for the client's approval first. `apply_patch <<'EOF' … EOF`
-// through exec_command is an in-process file change (apply-patch.ts), with its own approval rule:
-// patches touching paths outside the cwd ask when the policy and sandbox mode require it.
+// Every command runs under the thread's sandbox (src/sandbox): only an approved
+// `sandbox_permissions: "require_escalated"` leaves it (approvals.ts has the rules per policy).
+// `apply_patch <<'EOF' … EOF` through exec_command is an in-process file change (apply-patch.ts),
+// held to the same sandbox rules: a patch writing where the sandbox forbids asks, or is refused.
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { JsonObject } from "../../rollout/line.js";
@@ -22,7 +22,11 @@ import {
 } from "../rollout-items.js";
 import { shellJoin } from "../../history/shell.js";
 import type { ApprovalDecision } from "../events.js";
-import { commandNeedsApproval, isInside, patchNeedsApproval } from "../approvals.js";
+import { commandDecision, isInside, PATCH_OUTSIDE_REJECTED_OUTPUT, patchDecision, wantsEscalation } from "../approvals.js";
+import { sandboxCommand, SandboxUnavailableError } from "../../sandbox/launcher.js";
+import { sandboxAllowsWrites } from "../../sandbox/writable.js";
+import { applyWritesSandboxed } from "../../sandbox/file-writes.js";
+import type { SandboxPolicy } from "../../sandbox/policy.js";
 import { applyPlan, looksLikeApplyPatch, parseApplyPatchInvocation, parsePatch, PatchError, planChanges, planPatch, planPaths } from "./apply-patch.js";
 import { runCommand } from "./exec.js";
 import { DEFAULT_MAX_OUTPUT_TOKENS, formatExecOutput, formatPatchOutput, REJECTED_OUTPUT } from "./output.js";
@@ -142,8 +146,13 @@ async function runShellCommand(args: ExecCommandArgs, cwd: string, ctx: ToolCont
       params: { item: threadItem(commandCore(f), f.startedAtMs, f.completedAtMs), threadId: ctx.threadId, turnId: ctx.turnId, contentTokenCount: null, completedAtMs: f.completedAtMs ?? f.startedAtMs },
     });
 
+  const plan = commandDecision(ctx.approvalPolicy, args.sandbox_permissions);
+  // Codex records nothing for a refused escalation: the model only reads why
+  if (plan.kind === "reject") return { output: plan.output };
+  let unsandboxed = false;
   let startedNotified = false;
-  if (commandNeedsApproval(ctx.approvalPolicy, args.sandbox_permissions) && !ctx.sessionApprovals.commands.has(args.cmd)) {
+  if (plan.kind === "ask" && ctx.sessionApprovals.commands.has(args.cmd)) unsandboxed = plan.unsandboxed;
+  else if (plan.kind === "ask") {
     notifyStarted(base);
     startedNotified = true;
     const decision = await ctx.requestApproval("commandExecution", {
@@ -163,13 +172,30 @@ async function runShellCommand(args: ExecCommandArgs, cwd: string, ctx: ToolCont
       return { output: REJECTED_OUTPUT, interruptTurn: decision === "cancel" };
     }
     if (decision === "acceptForSession") ctx.sessionApprovals.commands.add(args.cmd);
+    unsandboxed = plan.unsandboxed;
   }
 
   const running: CommandExecutionFields = { ...base, source: "unified_exec_startup" };
+  const env = { ...ctx.env, NO_COLOR: "1", TERM: "dumb", PAGER: "cat", GIT_PAGER: "cat" };
+  let launch: { argv: string[]; env: NodeJS.ProcessEnv; sandboxed: boolean };
+  try {
+    launch = unsandboxed ? { argv, env, sandboxed: false } : sandboxCommand(argv, { policy: sandboxPolicyOf(ctx), cwd, env });
+  } catch (e) {
+    if (!(e instanceof SandboxUnavailableError)) throw e;
+    // no sandbox here: refuse, never run it unconfined
+    const done: CommandExecutionFields = { ...running, status: "failed", output: e.message, completedAtMs: ctx.now(), durationMs: 0 };
+    if (!startedNotified) notifyStarted(done);
+    const output = `exec_command failed: ${e.message}`;
+    await ctx.emitRollout(commandExecution(done, output));
+    notifyCompleted(done);
+    return { output };
+  }
   const result = await runCommand({
-    argv,
+    argv: launch.argv,
     cwd,
-    env: { ...ctx.env, NO_COLOR: "1", TERM: "dumb", PAGER: "cat", GIT_PAGER: "cat" },
+    env: launch.env,
+    // nothing outlives a sandboxed command, so its output always ends: never cut it short
+    streamGraceMs: launch.sandboxed ? 10_000 : undefined,
     timeoutMs: args.timeout_ms ?? ctx.execTimeoutMs,
     signal: ctx.signal,
     onSpawn: (pid) => {
@@ -216,6 +242,10 @@ async function applyPatchCall(patchText: string, cwd: string, args: ExecCommandA
   }
   const changes = planChanges(plan);
   const paths = planPaths(plan);
+  const allWritable = sandboxAllowsWrites(sandboxPolicyOf(ctx), ctx.cwd, ctx.env, paths);
+  const how = patchDecision(ctx.approvalPolicy, allWritable, wantsEscalation(args.sandbox_permissions));
+  // like Codex, a refused patch leaves no item: the model only reads why
+  if (how === "reject") return { output: PATCH_OUTSIDE_REJECTED_OUTPUT };
   const base: FileChangeFields = { threadId: ctx.threadId, turnId: ctx.turnId, callId: ctx.callId, changes, status: "in_progress", stdout: "", stderr: "", startedAtMs: ctx.now(), completedAtMs: null };
   ctx.notify({ method: "item/started", params: { item: threadItem(fileChangeCore(base), base.startedAtMs, null), threadId: ctx.threadId, turnId: ctx.turnId, startedAtMs: base.startedAtMs } });
   const notifyCompleted = (f: FileChangeFields) =>
@@ -224,9 +254,7 @@ async function applyPatchCall(patchText: string, cwd: string, args: ExecCommandA
       params: { item: threadItem(fileChangeCore(f), f.startedAtMs, f.completedAtMs), threadId: ctx.threadId, turnId: ctx.turnId, contentTokenCount: null, completedAtMs: f.completedAtMs ?? f.startedAtMs },
     });
 
-  const asks =
-    patchNeedsApproval(ctx.approvalPolicy, ctx.sandboxMode, paths, [ctx.cwd]) || commandNeedsApproval(ctx.approvalPolicy, args.sandbox_permissions);
-  if (asks && !paths.every((p) => ctx.sessionApprovals.paths.has(p))) {
+  if (how === "ask" && !paths.every((p) => ctx.sessionApprovals.paths.has(p))) {
     const outside = paths.filter((p) => !isInside(p, ctx.cwd));
     const decision = await ctx.requestApproval("fileChange", {
       threadId: ctx.threadId,
@@ -245,8 +273,11 @@ async function applyPatchCall(patchText: string, cwd: string, args: ExecCommandA
 
   let done: FileChangeFields;
   let exitCode: number;
+  // within the sandbox's rules the writes run in it; an approved patch outside them runs here
+  const confined = allWritable && !wantsEscalation(args.sandbox_permissions);
+  const policy = sandboxPolicyOf(ctx);
   try {
-    const stdout = await applyPlan(plan);
+    const stdout = await applyPlan(plan, confined ? (writes) => applyWritesSandboxed(writes, { policy, cwd: ctx.cwd, env: ctx.env }) : undefined);
     done = { ...base, status: "completed", stdout, completedAtMs: ctx.now() };
     exitCode = 0;
   } catch (e) {
@@ -265,3 +296,6 @@ async function isDirectory(p: string): Promise<boolean> {
     return false;
   }
 }
+
+/** The thread's sandbox: its mode and `[sandbox_workspace_write]`. */
+const sandboxPolicyOf = (ctx: ToolContext): SandboxPolicy => ({ mode: ctx.sandboxMode, workspaceWrite: ctx.workspaceWrite });

@@ -18,6 +18,12 @@ export interface RunCommandParams {
   onSpawn?: (pid: number) => void;
   /** Bytes of output kept (half head, half tail); default 1 MiB. */
   maxCapturedBytes?: number;
+  /**
+   * How long after the exit to wait for the output streams to end before giving up on them
+   * (a background grandchild may hold them open); default 250 ms. A sandboxed command's
+   * processes all die with it (own PID namespace), so its caller can wait longer safely.
+   */
+  streamGraceMs?: number;
 }
 
 export interface RunCommandResult {
@@ -135,7 +141,7 @@ export function runCommand(p: RunCommandParams): Promise<RunCommandResult> {
         child.stdout?.destroy();
         child.stderr?.destroy();
         done();
-      }, 250).unref();
+      }, p.streamGraceMs ?? 250).unref();
     });
   });
 }

@@ -4,7 +4,7 @@
 // whoever owns them; a tool registered under an existing name replaces it.
 import type { Json, JsonObject } from "../../rollout/line.js";
 import type { RolloutItem } from "../../store/types.js";
-import type { ApprovalPolicy, SandboxMode } from "../config.js";
+import type { ApprovalPolicy, SandboxMode, WorkspaceWriteOptions } from "../config.js";
 import type { ApprovalDecision, ApprovalKind, CommandApprovalParams, FileChangeApprovalParams, SessionApprovals, TurnNotification } from "../events.js";
 
 /** What a handler can see and do while it runs one call. */
@@ -18,6 +18,8 @@ export interface ToolContext {
   signal: AbortSignal;
   approvalPolicy: ApprovalPolicy;
   sandboxMode: SandboxMode;
+  /** `[sandbox_workspace_write]`, for commands run under workspace-write. */
+  workspaceWrite: WorkspaceWriteOptions;
   sessionApprovals: SessionApprovals;
   /** Environment for child processes. */
   env: NodeJS.ProcessEnv;

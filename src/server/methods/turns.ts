@@ -10,7 +10,7 @@ import { uuidv7 } from "../../agent/ids.js";
 import type { TurnSettings, UserInput } from "../../agent/index.js";
 import type { Json } from "../../rollout/line.js";
 import type { LoadedThread } from "../loaded-thread.js";
-import { approvalPolicyOf, sandboxModeOf } from "../thread-view.js";
+import { approvalPolicyOf, sandboxModeOf, workspaceWriteOf } from "../thread-view.js";
 
 /** Codex's limit on the text of one turn's input (2^20 characters). */
 export const MAX_INPUT_CHARS = 1 << 20;
@@ -80,6 +80,8 @@ export function registerTurnMethods(app: AppServer): void {
     if (approval) o.approvalPolicy = approval;
     const sandbox = sandboxModeOf(p.sandboxPolicy);
     if (sandbox) o.sandboxMode = sandbox;
+    const workspaceWrite = workspaceWriteOf(p.sandboxPolicy);
+    if (workspaceWrite) o.workspaceWrite = workspaceWrite;
     if (p.model) o.model = p.model;
     if (p.effort) o.reasoningEffort = p.effort;
     if (p.summary) o.reasoningSummary = p.summary;
