@@ -120,6 +120,8 @@ export class LoadedThread {
     readonly live: LiveThread,
     private readonly host: ThreadHost,
     settings: EffectiveSettings,
+    /** In memory only (thread/start `ephemeral`): never written to the home, gone when unloaded. */
+    readonly ephemeral = false,
   ) {
     this.id = live.threadId;
     this.settings = settings;
