@@ -9,6 +9,7 @@
 // they are never listed, and they are gone once unloaded.
 import { AgentSession, resolveAgentConfig, type AgentConfig, type FunctionTool, type TurnNotification } from "../agent/index.js";
 import { uuidv7 } from "../agent/ids.js";
+import { HomeExecPolicy } from "../agent/execpolicy.js";
 import { ThreadManager } from "../live/thread-manager.js";
 import { LiveThread, MetadataUpdateError } from "../live/live-thread.js";
 import type { LocalThreadStore } from "../store/local/local-store.js";
@@ -90,6 +91,8 @@ export class ThreadRegistry implements ThreadHost {
   private readonly loading = new Map<string, Promise<LoadedThread>>();
   private readonly closingIds = new Set<string>();
   private agentConfig: AgentConfig | null = null;
+  /** Codex's execpolicy rules of the home (`<home>/rules/*.rules`), shared by every thread. */
+  private readonly execPolicy: HomeExecPolicy;
   private stopped = false;
 
   constructor(private readonly opts: RegistryOptions) {
@@ -98,6 +101,7 @@ export class ThreadRegistry implements ThreadHost {
     this.manager = new ThreadManager(opts.store);
     this.extensions = opts.extensions ?? [];
     this.tracker = opts.tracker;
+    this.execPolicy = new HomeExecPolicy(opts.store.home);
   }
 
   get store(): LocalThreadStore {
@@ -201,6 +205,7 @@ export class ThreadRegistry implements ThreadHost {
       history,
       extraTools: extraTools.length ? extraTools : undefined,
       env: this.opts.sessionEnv,
+      execPolicy: this.execPolicy,
       onEvent: t.onEngineEvent,
       requestApproval: t.requestApproval,
       beforeModelRequest: t.beforeModelRequest,

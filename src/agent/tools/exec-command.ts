@@ -20,9 +20,9 @@ import {
   type CommandExecutionFields,
   type FileChangeFields,
 } from "../rollout-items.js";
-import { shellJoin } from "../../history/shell.js";
 import type { ApprovalDecision } from "../events.js";
-import { commandNeedsApproval, isInside, patchNeedsApproval } from "../approvals.js";
+import { chosenAmendment, commandApprovalParams, commandNeedsApproval, isInside, patchNeedsApproval } from "../approvals.js";
+import { proposedAmendment } from "../execpolicy.js";
 import { applyPlan, looksLikeApplyPatch, parseApplyPatchInvocation, parsePatch, PatchError, planChanges, planPatch, planPaths } from "./apply-patch.js";
 import { runCommand } from "./exec.js";
 import { DEFAULT_MAX_OUTPUT_TOKENS, formatExecOutput, formatPatchOutput, REJECTED_OUTPUT } from "./output.js";
@@ -143,26 +143,22 @@ async function runShellCommand(args: ExecCommandArgs, cwd: string, ctx: ToolCont
     });
 
   let startedNotified = false;
-  if (commandNeedsApproval(ctx.approvalPolicy, args.sandbox_permissions) && !ctx.sessionApprovals.commands.has(args.cmd)) {
+  if (commandNeedsApproval(ctx.approvalPolicy, args.sandbox_permissions) && !ctx.sessionApprovals.commands.has(args.cmd) && !ctx.execPolicy?.allows(argv)) {
     notifyStarted(base);
     startedNotified = true;
-    const decision = await ctx.requestApproval("commandExecution", {
-      threadId: ctx.threadId,
-      turnId: ctx.turnId,
-      itemId: ctx.callId,
-      startedAtMs: base.startedAtMs,
-      reason: args.justification ?? null,
-      command: shellJoin(argv),
-      cwd,
-      commandActions: [{ type: "unknown", command: args.cmd }],
-      availableDecisions: ["accept", "acceptForSession", "decline", "cancel"],
-    });
+    const amendment = proposedAmendment(argv);
+    const decision = await ctx.requestApproval(
+      "commandExecution",
+      commandApprovalParams({ threadId: ctx.threadId, turnId: ctx.turnId, itemId: ctx.callId, startedAtMs: base.startedAtMs, reason: args.justification ?? null, script: args.cmd, argv, cwd, amendment }),
+    );
     if (!approved(decision)) {
       // Codex records no item for a declined command; the client still sees it end
       notifyCompleted({ ...base, status: "declined", completedAtMs: ctx.now() });
       return { output: REJECTED_OUTPUT, interruptTurn: decision === "cancel" };
     }
     if (decision === "acceptForSession") ctx.sessionApprovals.commands.add(args.cmd);
+    const chosen = chosenAmendment(decision);
+    if (chosen) ctx.execPolicy?.allow(chosen);
   }
 
   const running: CommandExecutionFields = { ...base, source: "unified_exec_startup" };
@@ -245,6 +241,7 @@ async function applyPatchCall(patchText: string, cwd: string, args: ExecCommandA
 
   let done: FileChangeFields;
   let exitCode: number;
+  await ctx.fileChanges?.before(paths);
   try {
     const stdout = await applyPlan(plan);
     done = { ...base, status: "completed", stdout, completedAtMs: ctx.now() };
@@ -255,6 +252,7 @@ async function applyPatchCall(patchText: string, cwd: string, args: ExecCommandA
   }
   await ctx.emitRollout(fileChange(done));
   notifyCompleted(done);
+  await ctx.fileChanges?.applied();
   return { output: formatPatchOutput({ exitCode, output: exitCode === 0 ? done.stdout : done.stderr, wallTimeMs: performance.now() - t0 }) };
 }
 
