@@ -135,14 +135,13 @@ function expectedLiveShapes(variant: "a" | "b"): Record<string, TurnShape[]> {
 // order
 
 const NOT_COMPARED = new Set([
-  // Codex-only: rate limits, model metadata warnings, read states, remote control, sandbox setup, deprecations, diffs
+  // Codex-only: rate limits, model metadata warnings, read states, remote control, sandbox setup, deprecations
   "account/rateLimits/updated",
   "warning",
   "thread/readState/changed",
   "configWarning",
   "remoteControl/status/changed",
   "deprecationNotice",
-  "turn/diff/updated",
   // goals are another feature
   "thread/goal/updated",
   "thread/goal/cleared",
@@ -239,6 +238,8 @@ for (const variant of ["a", "b"] as const) {
       for (const name of ["s1-basics", "s2-resume"]) {
         const codex = fs.readFileSync(path.join(CORPUS, "transcripts", `${name}.jsonl`), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as TranscriptLine);
         assert.deepEqual(sentSequence(run.transcripts[name]), sentSequence(codex), `${name}: what the server sent, in order`);
+        const diffs = (lines: TranscriptLine[]) => lines.flatMap(({ dir, msg }) => ((msg as any)?.method === "turn/diff/updated" && dir === "<<" ? [(msg as any).params.diff] : []));
+        assert.deepEqual(diffs(run.transcripts[name]), diffs(codex), `${name}: the turns' aggregated diffs`);
       }
     }
 
