@@ -7,7 +7,9 @@
 //    unloaded;
 //  - stable item ids: the ids (and times) a client saw live are the ones thread/read,
 //    thread/resume and thread/turns/list give afterwards, in the same process and cold, and a
-//    reasoning turn reads back with its reply.
+//    reasoning turn reads back with its reply;
+//  - turn/diff/updated (the turn's aggregated diff, in Codex's git format and places) and an
+//    agent message's phase from its start.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -16,9 +18,23 @@ import { startSpool } from "./helpers/spool.js";
 import { startCodex } from "./helpers/codex.js";
 import { useMockResponses } from "./helpers/mock-home.js";
 import type { RpcClient } from "./helpers/rpc-client.js";
-import { validateResponse } from "./helpers/schema.js";
+import { validateNotification, validateResponse } from "./helpers/schema.js";
 
-const fx = useMockResponses();
+/** "phase:" answers with a message whose phase the model announces when the item is added (as Codex's own model does). */
+const fx = useMockResponses({
+  script: (ctx) => {
+    if (!ctx.text.startsWith("phase:") || ctx.last.type !== "message") return false;
+    ctx.beginStream();
+    const rid = ctx.nextId("resp");
+    const id = ctx.nextId("msg");
+    ctx.sse("response.created", { response: { id: rid } });
+    ctx.sse("response.output_item.added", { output_index: 0, item: { type: "message", role: "assistant", id, content: [], phase: "final_answer" } });
+    ctx.sse("response.output_text.delta", { item_id: id, delta: "done", output_index: 0, content_index: 0 });
+    ctx.sse("response.output_item.done", { output_index: 0, item: { type: "message", role: "assistant", id, phase: "final_answer", content: [{ type: "output_text", text: "done" }] } });
+    ctx.completed(rid);
+    return true;
+  },
+});
 const text = (t: string) => [{ type: "text", text: t }];
 
 type Outcome = { ok: any } | { error: { code: number; message: string } };
@@ -188,6 +204,54 @@ test("the ids and times a client saw live are what thread/read, resume and turns
     assert.ok("ok" in resumed);
     assert.deepEqual(itemsOf(resumed.ok.thread.turns), live, "cold thread/resume");
     assert.equal(resumed.ok.thread.turns[0].items[2].text, "Echo: think: a plan", "the reasoning turn's reply");
+  } finally {
+    await c.close();
+  }
+});
+
+test("turn/diff/updated: the turn's whole diff in git's format after the file change, after the round and before turn/completed; a message's phase shows from its start", { timeout: 60_000 }, async () => {
+  const h = fx.makeHome({ prefix: "spool-turn-diff-", approval: "never" });
+  fs.writeFileSync(path.join(h.ws, "existing.txt"), "one\ntwo\n");
+  const c = startSpool(h.home);
+  try {
+    await c.initialize("live-semantics");
+    const id = (await c.request("thread/start", { cwd: h.ws })).thread.id;
+    const patch = "applypatch:\n*** Begin Patch\n*** Update File: existing.txt\n@@\n one\n-two\n+three\n*** Add File: new.md\n+hi\n*** End Patch";
+    const turn = (await c.request("turn/start", { threadId: id, input: text(patch) })).turn;
+    await c.waitForNotification("turn/completed", (p) => p.turn.id === turn.id);
+    const mine = c.notifications.filter((n) => n.params?.turnId === turn.id || n.params?.turn?.id === turn.id || (n.method === "thread/status/changed" && n.params.threadId === id));
+    const order = mine
+      .map((n) => (n.method === "item/completed" || n.method === "item/started" ? `${n.method} ${n.params.item.type}` : n.method))
+      .filter((m) => !m.includes("delta") && !m.includes("Delta") && !m.includes("userMessage"));
+    assert.deepEqual(order, [
+      "thread/status/changed",
+      "turn/started",
+      "item/started fileChange",
+      "item/completed fileChange",
+      "turn/diff/updated",
+      "thread/tokenUsage/updated",
+      "turn/diff/updated",
+      "item/started agentMessage",
+      "item/completed agentMessage",
+      "thread/tokenUsage/updated",
+      "turn/diff/updated",
+      "thread/status/changed",
+      "turn/completed",
+    ]);
+    const diffs = mine.filter((n) => n.method === "turn/diff/updated").map((n) => n.params);
+    const expected =
+      "diff --git a/existing.txt b/existing.txt\nindex 814f4a422927b82f5f8a43f8fab6d3839e3983f2..4c7442bcf5acd0f1e2a95fe4f12b12c6b779b585\n--- a/existing.txt\n+++ b/existing.txt\n@@ -1,2 +1,2 @@\n one\n-two\n+three\n" +
+      "diff --git a/new.md b/new.md\nnew file mode 100644\nindex 0000000000000000000000000000000000000000..45b983be36b73c0788dc9cbcb76cbb80fc7bb057\n--- /dev/null\n+++ b/new.md\n@@ -0,0 +1 @@\n+hi\n";
+    assert.deepEqual(diffs, [0, 1, 2].map(() => ({ threadId: id, turnId: turn.id, diff: expected })));
+    for (const n of mine) assert.deepEqual(validateNotification(n.method, n.params), [], n.method);
+
+    // a turn without file changes sends none
+    c.clearNotifications();
+    const plain = (await c.request("turn/start", { threadId: id, input: text("phase: answer") })).turn;
+    await c.waitForNotification("turn/completed", (p) => p.turn.id === plain.id);
+    assert.equal(c.notifications.filter((n) => n.method === "turn/diff/updated").length, 0);
+    const started = c.notifications.find((n) => n.method === "item/started" && n.params.item.type === "agentMessage");
+    assert.equal(started?.params.item.phase, "final_answer");
   } finally {
     await c.close();
   }
