@@ -21,6 +21,7 @@ import { startCodex } from "./helpers/codex.js";
 import { startSpool } from "./helpers/spool.js";
 import { useMockResponses } from "./helpers/mock-home.js";
 import { ENGINE_BASICS } from "./helpers/corpus-scenario.js";
+import { withoutStableIds } from "./helpers/compare.js";
 
 const fx = useMockResponses();
 
@@ -60,7 +61,7 @@ test("Codex and Spool read a thread the turn engine wrote with the same turns an
     const s = (await spool.request("thread/read", { threadId, includeTurns: true })).thread;
     assert.equal(c.historyMode, "legacy");
     const withoutCommands = (turns: Array<{ items: Array<{ type: string }> }>) => turns.map((t) => ({ ...t, items: t.items.filter((i) => i.type !== "commandExecution") }));
-    assert.deepEqual(withoutCommands(s.turns), c.turns, "Spool reads what Codex reads, plus the commands");
+    assert.deepEqual(withoutStableIds(withoutCommands(s.turns)), withoutStableIds(c.turns), "Spool reads what Codex reads, plus the commands (and with the ids and times items had live)");
     // Spool's commands: the two of the basics (exit 0, exit 1) and the accepted escalation; none for the declined one
     const commands = s.turns.map((t: { items: Array<{ type: string; status?: string; exitCode?: number | null; command?: string }> }) =>
       t.items.filter((i) => i.type === "commandExecution").map((i) => `${i.status}:${i.exitCode}:${i.command}`),

@@ -138,8 +138,8 @@ test("a plain reply: turn and item lifecycle, streamed deltas, usage, Codex's ro
     "turn_context",
     "ri:message", // <environment_context>
     "ri:message",
+    "ev:item_completed", // the user's message, before its legacy event (stable ids)
     "ev:user_message",
-    "ev:item_completed",
     "ev:item_completed",
     "ev:agent_message",
     "ri:message",
@@ -333,7 +333,7 @@ test("an interrupt during streaming ends the turn interrupted at once; the next 
   const done = h.notes[h.notes.length - 1];
   assert.ok(done.method === "turn/completed" && done.params.turn.status === "interrupted");
   const tail = kinds(h.items).slice(-3);
-  assert.deepEqual(tail, ["ev:item_completed", "ri:message", "ev:turn_aborted"]);
+  assert.deepEqual(tail, ["ev:user_message", "ri:message", "ev:turn_aborted"]);
   assert.equal(h.items[h.items.length - 1].payload.reason, "interrupted");
   const next = await h.turn("resume after interrupt");
   assert.equal(next.result.lastAgentMessage, "Echo: resume after interrupt");
@@ -367,15 +367,18 @@ test("an escalated command asks for approval: accepted it runs, declined it does
   assert.deepEqual(
     { ...a.params, startedAtMs: 0 },
     {
+      kind: "command",
       threadId: h.session.threadId,
       turnId: ok.result.turnId,
       itemId: a.params.itemId,
       startedAtMs: 0,
+      environmentId: "local",
       reason: "Needs to write outside the workspace",
       command: "/bin/bash -c 'touch ../outside-a.txt'",
       cwd: h.cwd,
       commandActions: [{ type: "unknown", command: "touch ../outside-a.txt" }],
-      availableDecisions: ["accept", "acceptForSession", "decline", "cancel"],
+      proposedExecpolicyAmendment: ["touch", "../outside-a.txt"],
+      availableDecisions: ["accept", { acceptWithExecpolicyAmendment: { execpolicy_amendment: ["touch", "../outside-a.txt"] } }, "cancel"],
     },
   );
   // item/started (waiting, source agent) comes before the request; completed after it ran

@@ -22,6 +22,7 @@ import { agentMessage, commandExecution, ev, reasoning, taskComplete, taskStarte
 import type { RolloutItem } from "../src/store/types.js";
 import type { Turn } from "../src/protocol/v2.js";
 import { parsedLines, randomRollout, reduceLines, withSpoolMark } from "./fixtures/projections/helpers.js";
+import { withoutStableIds } from "./helpers/compare.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const sampleDirs = [path.join(root, "test/fixtures/history/corpus"), path.join(root, "test/fixtures/history/probes")];
@@ -37,6 +38,7 @@ function withoutMark(text: string): string {
 }
 
 const withoutCommands = (turns: Turn[]) => turns.map((t) => ({ ...t, items: t.items.filter((i) => i.type !== "commandExecution") }));
+
 const commandsOf = (turns: Turn[]) => turns.flatMap((t) => t.items.filter((i) => i.type === "commandExecution"));
 
 async function loadText(text: string, name: string): Promise<ThreadHistoryReducer> {
@@ -110,11 +112,25 @@ test("a marked thread shows its commands (status, exit code, output) in their tu
     }
   }
 
-  // what Codex wrote (no mark): exactly the same minus the commands, item-N ids included
+  // messages and reasoning keep the ids and times they had live (their item_completed lines)
+  assert.deepEqual(
+    turns.map((t) => t.items.filter((i) => i.type !== "commandExecution").map((i) => `${i.id}@${i.startedAtMs}-${i.completedAtMs}`)),
+    [
+      ["u-t1@1800000000000-1800000000000", "a-t1@1800000000001-1800000000002"],
+      ["u-t2@1800000000011-1800000000011", "r1@1800000000003-1800000000004", "a-t2@1800000000012-1800000000013"],
+      ["u-t4@1800000000021-1800000000021", "a-t4@1800000000022-1800000000023"],
+    ],
+  );
+
+  // what Codex wrote (no mark): the same minus the commands, with Codex's item-N ids and no times
   const plain = withoutMark(text);
   const unmarked = await loadText(plain, `rollout-2026-01-01T00-00-01-${THREAD}.jsonl`);
   assert.equal(commandsOf(unmarked.turns()).length, 0);
-  assert.equal(JSON.stringify(unmarked.turns()), JSON.stringify(withoutCommands(turns)));
+  assert.deepEqual(
+    unmarked.turns().map((t) => t.items.map((i) => `${i.id}@${i.startedAtMs}`)),
+    [["item-1@null", "item-2@null"], ["item-3@null", "item-4@null", "item-5@null"], ["item-6@null", "item-7@null"]],
+  );
+  assert.equal(JSON.stringify(withoutStableIds(unmarked.turns())), JSON.stringify(withoutStableIds(withoutCommands(turns))));
   assert.equal(JSON.stringify(reduceLines(parsedLines(plain)).turns()), JSON.stringify(unmarked.turns()));
 });
 
@@ -134,7 +150,7 @@ test("every legacy sample rollout and random marked streams: the marked reading 
     const once = reduceLines(lines);
     const turns = once.turns();
     commands += commandsOf(turns).length;
-    assert.equal(JSON.stringify(withoutCommands(turns)), JSON.stringify(reduceLines(plainLines).turns()), `${name}: minus commands, as Codex reads it`);
+    assert.equal(JSON.stringify(withoutStableIds(withoutCommands(turns))), JSON.stringify(withoutStableIds(reduceLines(plainLines).turns())), `${name}: minus commands (and stable ids), as Codex reads it`);
     const file = `rollout-2026-01-01T00-00-00-${threadId}.jsonl`;
     assert.equal(JSON.stringify((await loadText(text, file)).turns()), JSON.stringify(turns), `${name}: loader`);
     assert.equal(JSON.stringify((await loadText(withoutMark(text), file)).turns()), JSON.stringify(reduceLines(plainLines).turns()), `${name}: loader, unmarked`);
@@ -179,13 +195,20 @@ test("only the thread's own first session_meta marks it", () => {
   assert.equal(read([pag(true), ...body]), read([pag(false), ...body]));
 });
 
-test("triage: a marked legacy thread's command item_completed lines are parsed, an unmarked one's skipped", () => {
+test("triage: a marked legacy thread's command, message, reasoning, search and file change item_completed lines are parsed, an unmarked one's skipped", () => {
   const line = JSON.stringify({ timestamp: "2026-01-01T00:00:00.000Z", type: "event_msg", payload: { type: "item_completed", thread_id: THREAD, turn_id: "t1", item: { type: "CommandExecution", id: "c1" } } });
   const head = line.slice(0, 320);
   const find = (s: string) => line.indexOf(s);
   const at = (i: number, s: string) => line.startsWith(s, i);
   assert.equal(triage(head, "legacy", find, at, false), Triage.Skip);
   assert.equal(triage(head, "legacy", find, at, true), Triage.Parse);
-  const other = line.replace("CommandExecution", "AgentMessage");
-  assert.equal(triage(other.slice(0, 320), "legacy", (s) => other.indexOf(s), (i, s) => other.startsWith(s, i), true), Triage.Skip);
+  const kind = (k: string, marked: boolean) => {
+    const other = line.replace("CommandExecution", k);
+    return triage(other.slice(0, 320), "legacy", (s) => other.indexOf(s), (i, s) => other.startsWith(s, i), marked);
+  };
+  for (const k of ["UserMessage", "AgentMessage", "Reasoning", "WebSearch", "FileChange"]) {
+    assert.equal(kind(k, true), Triage.Parse, k);
+    assert.equal(kind(k, false), Triage.Skip, k);
+  }
+  assert.equal(kind("McpToolCall", true), Triage.Skip);
 });

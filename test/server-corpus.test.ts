@@ -24,6 +24,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { startCodex } from "./helpers/codex.js";
 import { corpusFixtureDir } from "./helpers/paths.js";
+import { withoutStableIds } from "./helpers/compare.js";
 import type { TranscriptLine } from "./helpers/rpc-client.js";
 import { corpusTexts, runCorpusScenario, type CorpusRun } from "./helpers/corpus-scenario.js";
 import { useMockResponses } from "./helpers/mock-home.js";
@@ -134,14 +135,13 @@ function expectedLiveShapes(variant: "a" | "b"): Record<string, TurnShape[]> {
 // order
 
 const NOT_COMPARED = new Set([
-  // Codex-only: rate limits, model metadata warnings, read states, remote control, sandbox setup, deprecations, diffs
+  // Codex-only: rate limits, model metadata warnings, read states, remote control, sandbox setup, deprecations
   "account/rateLimits/updated",
   "warning",
   "thread/readState/changed",
   "configWarning",
   "remoteControl/status/changed",
   "deprecationNotice",
-  "turn/diff/updated",
   // goals are another feature
   "thread/goal/updated",
   "thread/goal/cleared",
@@ -238,11 +238,19 @@ for (const variant of ["a", "b"] as const) {
       for (const name of ["s1-basics", "s2-resume"]) {
         const codex = fs.readFileSync(path.join(CORPUS, "transcripts", `${name}.jsonl`), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as TranscriptLine);
         assert.deepEqual(sentSequence(run.transcripts[name]), sentSequence(codex), `${name}: what the server sent, in order`);
+        const diffs = (lines: TranscriptLine[]) => lines.flatMap(({ dir, msg }) => ((msg as any)?.method === "turn/diff/updated" && dir === "<<" ? [(msg as any).params.diff] : []));
+        assert.deepEqual(diffs(run.transcripts[name]), diffs(codex), `${name}: the turns' aggregated diffs`);
       }
     }
 
     // cold: Spool in a new process reads Spool's home as Codex recorded it; the real Codex the
     // same but for the commands (its legacy replay has none)
+    const liveIds = new Set<string>();
+    for (const lines of Object.values(run.transcripts))
+      for (const { dir, msg } of lines) {
+        const m = msg as { method?: string; params?: { item?: { id?: string } } };
+        if (dir === "<<" && m.method === "item/completed" && m.params?.item?.id) liveIds.add(m.params.item.id);
+      }
     const codex = startCodex(run.home);
     try {
       await codex.initialize("corpus-codex-reads");
@@ -253,7 +261,9 @@ for (const variant of ["a", "b"] as const) {
         assert.equal(c.historyMode, "legacy");
         assert.deepEqual(turnShapes(c, run.ws), withoutCommands(expectedRead[tag]), `${tag}: Codex reads Spool's home with Codex's shapes, less the commands`);
         assert.deepEqual(turnShapes(sp, run.ws), expectedRead[tag], `${tag}: Spool reads it cold as Codex recorded it`);
-        assert.deepEqual(withoutCommands(sp.turns), c.turns, `${tag}: Spool's cold read minus its commandExecution items equals Codex's, field for field`);
+        assert.deepEqual(withoutStableIds(withoutCommands(sp.turns)), withoutStableIds(c.turns), `${tag}: Spool's cold read minus its commandExecution items equals Codex's, field for field but item-N ids and times`);
+        for (const turn of sp.turns as Array<{ items: Array<{ id: string }> }>)
+          for (const item of turn.items) assert.ok(liveIds.has(item.id), `${tag}: Spool reads item ${item.id} back with the id a client saw live`);
         for (const k of ["id", "preview", "name", "forkedFromId", "cwd", "modelProvider", "model", "source", "status"]) assert.deepEqual(sp[k], c[k], `${tag}: thread.${k}`);
       }
       const list = await codex.request("thread/list", {});

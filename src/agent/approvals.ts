@@ -10,8 +10,12 @@
 //     into `.git`/`.codex`/`.agents`, or anywhere under read-only).
 //   - untrusted (Spool keeps it; Codex 0.169.0 refuses the setting): every command and every
 //     patch asks; an approved command leaves the sandbox only if it asked `require_escalated`.
+// A command the home's execpolicy rules allow (execpolicy.ts) runs without asking; a command
+// approval offers Codex's choices, including allowing the command's prefix from then on.
 import path from "node:path";
 import type { ApprovalPolicy, SandboxMode } from "./config.js";
+import type { ApprovalDecision, CommandApprovalParams } from "./events.js";
+import { shellJoin } from "../history/shell.js";
 
 /** What the model reads when it asks to escalate under `never` (Codex's wording). */
 export const NEVER_ESCALATE_OUTPUT =
@@ -61,4 +65,48 @@ export function patchNeedsApproval(policy: ApprovalPolicy, sandbox: SandboxMode,
   if (sandbox === "danger-full-access") return false;
   if (sandbox === "read-only") return true;
   return paths.some((p) => !writableRoots.some((r) => isInside(p, r)));
+}
+
+export interface CommandApprovalFields {
+  threadId: string;
+  turnId: string;
+  itemId: string;
+  startedAtMs: number;
+  reason: string | null;
+  /** The model's script, and the argv that runs it. */
+  script: string;
+  argv: string[];
+  cwd: string;
+  /** The prefix offered to allow from now on (execpolicy.ts). */
+  amendment: string[];
+}
+
+/**
+ * `item/commandExecution/requestApproval` params as Codex 0.169.0 sends them (its key order): the
+ * local environment, the amendment it proposes, and the decisions it offers: accept, accept and
+ * allow that prefix from now on, cancel.
+ */
+export function commandApprovalParams(f: CommandApprovalFields): CommandApprovalParams {
+  return {
+    kind: "command",
+    threadId: f.threadId,
+    turnId: f.turnId,
+    itemId: f.itemId,
+    startedAtMs: f.startedAtMs,
+    environmentId: "local",
+    reason: f.reason,
+    command: shellJoin(f.argv),
+    cwd: f.cwd,
+    commandActions: [{ type: "unknown", command: f.script }],
+    proposedExecpolicyAmendment: f.amendment,
+    availableDecisions: ["accept", { acceptWithExecpolicyAmendment: { execpolicy_amendment: f.amendment } }, "cancel"],
+  };
+}
+
+/** The prefix a decision `{acceptWithExecpolicyAmendment: {execpolicy_amendment}}` allows, or null. */
+export function chosenAmendment(d: ApprovalDecision): string[] | null {
+  if (typeof d !== "object" || d === null) return null;
+  const a = d.acceptWithExecpolicyAmendment;
+  const words = a && typeof a === "object" && !Array.isArray(a) ? a.execpolicy_amendment : undefined;
+  return Array.isArray(words) && words.length > 0 && words.every((w) => typeof w === "string") ? (words as string[]) : null;
 }

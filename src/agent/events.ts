@@ -21,6 +21,7 @@ export type TurnNotification =
   | { method: "item/reasoning/summaryTextDelta"; params: { threadId: string; turnId: string; itemId: string; delta: string; summaryIndex: number } }
   | { method: "item/reasoning/textDelta"; params: { threadId: string; turnId: string; itemId: string; delta: string; contentIndex: number } }
   | { method: "item/commandExecution/outputDelta"; params: { threadId: string; turnId: string; itemId: string; delta: string } }
+  | { method: "turn/diff/updated"; params: { threadId: string; turnId: string; diff: string } }
   | { method: "thread/tokenUsage/updated"; params: { threadId: string; turnId: string; tokenUsage: ThreadTokenUsage } }
   | { method: "error"; params: { error: TurnError; willRetry: boolean; threadId: string; turnId: string } };
 
@@ -39,6 +40,10 @@ export interface CommandApprovalParams extends JsonObject {
   command: string;
   cwd: string;
   commandActions: Json[];
+  /** "command" (Codex also asks about network access, which Spool does not sandbox). */
+  kind: string;
+  environmentId: string;
+  proposedExecpolicyAmendment: string[] | null;
   availableDecisions: Json[];
 }
 

@@ -28,7 +28,8 @@ interface OpenItem {
 }
 
 /** The empty items `item/started` announces before their content streams. */
-const agentMessageCore = (id: string): JsonObject => ({ type: "AgentMessage", id, content: [] });
+/** An agent message as it starts; the phase the model announced with it shows from the start, as in Codex. */
+const agentMessageCore = (id: string, phase?: unknown): JsonObject => (typeof phase === "string" ? { type: "AgentMessage", id, content: [], phase } : { type: "AgentMessage", id, content: [] });
 const reasoningCore = (id: string): JsonObject => ({ type: "Reasoning", id, summary_text: [], raw_content: [] });
 
 const itemIdOf = (item: JsonObject, prefix: string) => (typeof item.id === "string" && item.id !== "" ? item.id : `${prefix}_${uuidv7()}`);
@@ -111,12 +112,12 @@ export class ModelRounds {
     const firstToken = () => {
       if (this.firstTokenMs === null) this.firstTokenMs = this.elapsedMs();
     };
-    const startAgent = (id: string) => {
+    const startAgent = (id: string, phase?: unknown) => {
       if (open.has(id)) return;
       const at = this.now();
       open.set(id, { kind: "agent", id, startedAtMs: at });
       currentMessage = id;
-      this.output.itemStarted(R.threadItem(agentMessageCore(id), at, null), at);
+      this.output.itemStarted(R.threadItem(agentMessageCore(id, phase), at, null), at);
     };
     const startReasoning = (id: string) => {
       if (open.has(id)) return;
@@ -133,7 +134,7 @@ export class ModelRounds {
           break;
         case "outputItemAdded": {
           const it = ev.item;
-          if (it.type === "message" && it.role === "assistant") startAgent(itemIdOf(it, "msg"));
+          if (it.type === "message" && it.role === "assistant") startAgent(itemIdOf(it, "msg"), it.phase);
           else if (it.type === "reasoning" && typeof it.id === "string") startReasoning(it.id);
           break;
         }

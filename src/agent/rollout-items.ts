@@ -187,8 +187,9 @@ export function userMessage(threadId: string, turnId: string, itemId: string, in
   return {
     items: [
       ri({ type: "message", role: "user", content }),
-      ev({ type: "user_message", message: text, images, local_images: localImages, text_elements: [] }),
+      // before its legacy event: the reader gives the legacy item this id (src/history/spool-ids.ts)
       itemCompleted(threadId, turnId, coreItem, atMs, atMs),
+      ev({ type: "user_message", message: text, images, local_images: localImages, text_elements: [] }),
     ],
     item: threadItem(coreItem, atMs, atMs),
     text,

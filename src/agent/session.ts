@@ -23,6 +23,7 @@ import { addUsage, zeroUsage, type TokenUsage } from "./token-usage.js";
 import { defaultToolRegistry } from "./tools/defaults.js";
 import type { FunctionTool, ToolRegistry } from "./tools/registry.js";
 import { RunningTurn, type TurnResult } from "./turn.js";
+import type { ExecPolicy } from "./execpolicy.js";
 
 export type { TurnAttribution, UserInput } from "./rollout-items.js";
 
@@ -66,6 +67,8 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
    * a model round of their own (the goals feature's budget-limit notice and goal_objective context).
    */
   beforeModelRequest?: (turnId: string) => RolloutItem[] | Promise<RolloutItem[]>;
+  /** Commands allowed without asking, and where an accepted execpolicy amendment is recorded (execpolicy.ts). */
+  execPolicy?: ExecPolicy;
   /** Environment of commands (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Command timeout when the call gives none (default 10 minutes). */

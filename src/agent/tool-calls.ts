@@ -12,6 +12,7 @@ import type { AgentSession } from "./session.js";
 import type { ToolContext } from "./tools/registry.js";
 import type { TurnControl } from "./turn-control.js";
 import type { TurnOutput } from "./turn-output.js";
+import { TurnDiff } from "./turn-diff.js";
 
 /** Command timeout when neither the call nor the session gives one. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 10 * 60_000;
@@ -19,6 +20,8 @@ export const DEFAULT_EXEC_TIMEOUT_MS = 10 * 60_000;
 export class ToolCalls {
   /** function calls recorded without an output yet (call id -> custom?) */
   private readonly unanswered = new Map<string, boolean>();
+  /** What the turn's patches changed (turn-diff.ts), made with the first patch. */
+  private diff: TurnDiff | null = null;
 
   constructor(
     private readonly session: AgentSession,
@@ -26,6 +29,12 @@ export class ToolCalls {
     private readonly output: TurnOutput,
     private readonly now: () => number,
   ) {}
+
+  /** Sends the turn's aggregated diff (`turn/diff/updated`) when its patches changed anything. */
+  async notifyDiff(): Promise<void> {
+    const diff = await this.diff?.render();
+    if (diff) this.output.notify({ method: "turn/diff/updated", params: { threadId: this.session.threadId, turnId: this.output.turnId, diff } });
+  }
 
   /** A call is in the conversation and waits for its output. */
   recorded(callId: string, custom: boolean): void {
@@ -98,6 +107,11 @@ export class ToolCalls {
       sandboxMode: s.sandboxMode,
       workspaceWrite: s.workspaceWrite,
       sessionApprovals: this.session.sessionApprovals,
+      execPolicy: opts.execPolicy,
+      fileChanges: {
+        before: (paths) => (this.diff ??= new TurnDiff(s.cwd)).before(paths),
+        applied: () => this.notifyDiff(),
+      },
       env: opts.env ?? process.env,
       execTimeoutMs: opts.execTimeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS,
       now: () => this.now(),

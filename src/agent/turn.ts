@@ -147,6 +147,8 @@ export class RunningTurn {
         this.control.throwIfStopped();
         if (calls.length > 0) {
           await this.calls.run(calls);
+          // Codex re-sends the turn's diff once the round's tools are done
+          await this.calls.notifyDiff();
           continue;
         }
         if (!this.control.hasSteered) {
@@ -207,6 +209,7 @@ export class RunningTurn {
     await this.output.emit([
       R.taskComplete({ turnId: this.id, rootTurnId: this.rootTurnId, lastAgentMessage, error: null, startedAt: this.startedAt, completedAt, durationMs, timeToFirstTokenMs: firstTokenMs }),
     ]);
+    await this.calls.notifyDiff();
     const items = lastAgentItem ? [lastAgentItem] : [];
     const turn = this.turnView("completed", items, "summary", null, completedAt, durationMs);
     this.output.notify({ method: "turn/completed", params: { threadId: this.threadId, turn } });

@@ -19,6 +19,7 @@ import type { Json, RolloutLine } from "../rollout/line.js";
 import type { ThreadItem, Turn } from "../protocol/v2.js";
 import { isSpoolLegacyItem } from "./codex-lines.js";
 import { feedLegacyLine, type LegacyTurnStore } from "./legacy-rules.js";
+import type { PendingIds } from "./spool-ids.js";
 import { newTurn, turnView, type HistoryContext, type ItemRec, type TurnRec } from "./turn-records.js";
 
 /** Whether the turn has items Codex's replay builds (Spool's extension items do not count). */
@@ -51,6 +52,8 @@ export class LegacyReplay implements LegacyTurnStore<TurnRec> {
   nextItem = 1;
   /** Spool's mark on the thread's own session_meta (null until that line was seen) */
   spoolItems: boolean | null = null;
+  /** a marked thread's `item_completed` lines waiting for their items (spool-ids.ts) */
+  pendingIds: PendingIds = {};
 
   constructor(private readonly ctx: HistoryContext) {}
 

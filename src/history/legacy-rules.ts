@@ -12,12 +12,15 @@ import { legacyPatchApplyEnd } from "./items-commands.js";
 import { enteredReviewText, exitedReviewText, legacyAgentMessage, legacyUserMessage, parseHookPrompt, reasoningItem } from "./items-messages.js";
 import { legacyImageGenerationEnd, legacyMcpToolCallEnd, legacyWebSearchEnd } from "./items-tools.js";
 import { turnErrorFrom } from "./turn-error.js";
+import { notePendingId, withPendingId, type PendingIds } from "./spool-ids.js";
 import type { TurnFields } from "./turn-records.js";
 
 /** Where a legacy replay's turns and items live. `T` is a turn record. */
 export interface LegacyTurnStore<T extends TurnFields> {
   /** Spool's mark on the thread's own session_meta (null until seen) */
   readonly spoolItems: boolean | null;
+  /** A marked thread's `item_completed` lines waiting for their legacy items (spool-ids.ts). */
+  readonly pendingIds: PendingIds;
   /** The index of the next kept line (names implicit turns); advances it. */
   takeLineIndex(): number;
   /** The next `item-N` id. */
@@ -64,6 +67,7 @@ export interface LegacyTurnStore<T extends TurnFields> {
 export function feedLegacyLine<T extends TurnFields>(st: LegacyTurnStore<T>, line: RolloutLine, ordinal: number): void {
   if (!legacyLineCounts(line)) {
     if (st.spoolItems !== true) return;
+    if (notePendingId(st.pendingIds, line)) return;
     const extra = spoolLegacyItem(line);
     if (extra) upsertInTurnId(st, extra.turnId, extra.item, ordinal);
     return;
@@ -95,13 +99,13 @@ function legacyEvent<T extends TurnFields>(st: LegacyTurnStore<T>, p: JsonObject
       const c = st.current();
       if (c && !st.explicit(c) && !(st.sawCompaction(c) && !st.hasCodexItems(c))) st.finishCurrent();
       const t = st.ensureCurrent(index, ordinal);
-      st.pushItem(t, legacyUserMessage(st.nextItemId(), p), ordinal);
+      st.pushItem(t, stable(st, t, legacyUserMessage(st.nextItemId(), p)), ordinal);
       return;
     }
     case "agent_message": {
       if (!p.message) return;
       const t = st.ensureCurrent(index, ordinal);
-      st.pushItem(t, legacyAgentMessage(st.nextItemId(), p), ordinal);
+      st.pushItem(t, stable(st, t, legacyAgentMessage(st.nextItemId(), p)), ordinal);
       return;
     }
     case "agent_reasoning":
@@ -116,15 +120,18 @@ function legacyEvent<T extends TurnFields>(st: LegacyTurnStore<T>, p: JsonObject
         const summary = (r.summary as Json[]).slice();
         const content = (r.content as Json[]).slice();
         (raw ? content : summary).push(text);
-        st.replaceLastReasoning(t, reasoningItem(r.id, summary, content));
+        // keeping its times (a marked thread's item has them, spool-ids.ts)
+        st.replaceLastReasoning(t, { ...reasoningItem(r.id, summary, content), startedAtMs: r.startedAtMs, completedAtMs: r.completedAtMs } as ThreadItem);
         return;
       }
-      st.pushItem(t, reasoningItem(st.nextItemId(), raw ? [] : [text], raw ? [text] : []), ordinal);
+      st.pushItem(t, stable(st, t, reasoningItem(st.nextItemId(), raw ? [] : [text], raw ? [text] : [])), ordinal);
       return;
     }
-    case "web_search_end":
-      st.upsertItem(st.ensureCurrent(index, ordinal), legacyWebSearchEnd(p), ordinal);
+    case "web_search_end": {
+      const t = st.ensureCurrent(index, ordinal);
+      st.upsertItem(t, stable(st, t, legacyWebSearchEnd(p)), ordinal);
       return;
+    }
     case "mcp_tool_call_end":
       st.upsertItem(st.ensureCurrent(index, ordinal), legacyMcpToolCallEnd(p), ordinal);
       return;
@@ -132,10 +139,11 @@ function legacyEvent<T extends TurnFields>(st: LegacyTurnStore<T>, p: JsonObject
       st.upsertItem(st.ensureCurrent(index, ordinal), legacyImageGenerationEnd(p), ordinal);
       return;
     case "patch_apply_end": {
-      const item = legacyPatchApplyEnd(p);
       const turnId = asStr(p.turn_id);
-      if (!turnId) st.upsertItem(st.ensureCurrent(index, ordinal), item, ordinal);
-      else upsertInTurnId(st, turnId, item, ordinal);
+      if (!turnId) {
+        const t = st.ensureCurrent(index, ordinal);
+        st.upsertItem(t, stable(st, t, legacyPatchApplyEnd(p)), ordinal);
+      } else upsertInTurnId(st, turnId, st.spoolItems === true ? withPendingId(st.pendingIds, turnId, legacyPatchApplyEnd(p)) : legacyPatchApplyEnd(p), ordinal);
       return;
     }
     case "item_completed": {
@@ -219,6 +227,11 @@ function complete<T extends TurnFields>(st: LegacyTurnStore<T>, p: JsonObject, o
     apply(c);
     st.finishCurrent();
   }
+}
+
+/** In a marked thread, the item with the id and times it had live (spool-ids.ts); else as Codex builds it. */
+function stable<T extends TurnFields>(st: LegacyTurnStore<T>, t: T, item: ThreadItem): ThreadItem {
+  return st.spoolItems === true ? withPendingId(st.pendingIds, st.turnId(t), item) : item;
 }
 
 /** Files an item under the open turn with this id, else the first finished one; else nowhere. */

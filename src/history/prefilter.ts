@@ -4,6 +4,7 @@
 // bytes; anything that does not look like that is parsed normally.
 import { LEGACY_EVENTS, PAGINATED_EVENTS, PERSISTED_RESPONSE_ITEMS, SPOOL_LEGACY_ITEMS } from "./codex-lines.js";
 import type { HistoryMode } from "./reducer.js";
+import { PENDING_ID_CORE_KINDS } from "./spool-ids.js";
 
 export const enum Triage {
   /** cannot affect history: drop */
@@ -48,7 +49,7 @@ export function triage(head: string, mode: HistoryMode, find: (s: string) => num
         const it = ITEM_TYPE.exec(head);
         if (!it) return Triage.Parse;
         if (it[1] === "Plan" || it[1] === "Sleep") return Triage.Parse;
-        return spoolItems && SPOOL_LEGACY_ITEMS.has(it[1]) ? Triage.Parse : Triage.Skip;
+        return spoolItems && (SPOOL_LEGACY_ITEMS.has(it[1]) || PENDING_ID_CORE_KINDS.has(it[1])) ? Triage.Parse : Triage.Skip;
       }
       return LEGACY_EVENTS.has(inner) ? Triage.Parse : Triage.Skip;
     }

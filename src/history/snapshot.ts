@@ -4,6 +4,7 @@
 import type { ThreadItem } from "../protocol/v2.js";
 import type { LegacyReplay } from "./legacy-replay.js";
 import type { PaginatedProjection } from "./paginated-projection.js";
+import type { PendingIds } from "./spool-ids.js";
 import type { HistoryContext, HistoryMode, TurnRec } from "./turn-records.js";
 
 /** A turn record without its derived parts (item index, memoized view); items as [ordinal, item]. */
@@ -20,6 +21,8 @@ interface SnapshotV1 {
   nextItem: number;
   /** Spool's mark (absent in snapshots older than it: null) */
   spoolItems?: boolean | null;
+  /** Spool's pending stable ids (absent in older snapshots: none) */
+  pendingIds?: PendingIds;
   done: SnapTurn[];
   cur: SnapTurn | null;
   // paginated projection
@@ -86,6 +89,7 @@ export function writeSnapshot(head: SnapshotHead, ctx: HistoryContext, legacy: L
     lineIndex: legacy.lineIndex,
     nextItem: legacy.nextItem,
     spoolItems: legacy.spoolItems,
+    pendingIds: legacy.pendingIds,
     done: legacy.done.map(snapTurn),
     cur: legacy.cur ? snapTurn(legacy.cur) : null,
     rows: paginated.rows.map(snapTurn),
@@ -109,6 +113,7 @@ export function restoreSnapshot(s: SnapshotV1, ctx: HistoryContext, legacy: Lega
   legacy.lineIndex = s.lineIndex;
   legacy.nextItem = s.nextItem;
   legacy.spoolItems = s.spoolItems ?? null;
+  legacy.pendingIds = s.pendingIds ?? {};
   legacy.done = s.done.map(unsnapTurn);
   legacy.indexDone();
   legacy.cur = s.cur ? unsnapTurn(s.cur) : null;

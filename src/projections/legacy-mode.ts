@@ -11,6 +11,7 @@ import type { Json, RolloutLine } from "../rollout/line.js";
 import type { ThreadItem } from "../protocol/v2.js";
 import { isSpoolLegacyItem, isSpoolLegacyKind } from "../history/codex-lines.js";
 import { feedLegacyLine, type LegacyTurnStore } from "../history/legacy-rules.js";
+import type { PendingIds } from "../history/spool-ids.js";
 import { errJson } from "./lifecycle.js";
 import type { CoreState, OpenTurn } from "./resume-state.js";
 import type { RowWriter } from "./row-writer.js";
@@ -42,6 +43,10 @@ export class LegacyMode implements LegacyTurnStore<TurnRow> {
 
   get spoolItems(): boolean | null {
     return this.s.spoolItems ?? null;
+  }
+
+  get pendingIds(): PendingIds {
+    return (this.s.pendingIds ??= {});
   }
 
   takeLineIndex(): number {

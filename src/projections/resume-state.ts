@@ -7,6 +7,7 @@
 import type { ThreadItem } from "../protocol/v2.js";
 import type { HistoryMode } from "../history/reducer.js";
 import type { TurnRow } from "./tables.js";
+import type { PendingIds } from "../history/spool-ids.js";
 
 export interface LastItem {
   seq: number;
@@ -47,6 +48,8 @@ export interface CoreState {
   cur: OpenTurn | null;
   /** legacy: Spool's mark on the thread's own session_meta (null until that line was seen; absent in older states) */
   spoolItems?: boolean | null;
+  /** legacy: a marked thread's `item_completed` lines waiting for their items (src/history/spool-ids.ts; absent in older states) */
+  pendingIds?: PendingIds;
   /** paginated: seq of the last started turn that has not ended */
   current: number | null;
   /** items that can still change: [seq, itemId] */

@@ -64,12 +64,12 @@ export class GoalsFeature implements ThreadExtension {
 
   // ------------------------------------------------------------------------ ThreadExtension
 
-  tools(threadId: string): FunctionTool[] {
-    return this.runtime.tools(threadId, { ephemeral: false });
+  tools(threadId: string, opts: { ephemeral: boolean }): FunctionTool[] {
+    return this.runtime.tools(threadId, { ephemeral: opts.ephemeral });
   }
 
   threadLoaded(t: LoadedThread, opts: { resumed: boolean }): void {
-    this.runtime.threadLoaded(t.id, { totals: t.session.tokenUsage().total, resumed: opts.resumed, ephemeral: false });
+    this.runtime.threadLoaded(t.id, { totals: t.session.tokenUsage().total, resumed: opts.resumed, ephemeral: t.ephemeral });
   }
 
   threadUnloaded(threadId: string): void {
@@ -113,7 +113,8 @@ export class GoalsFeature implements ThreadExtension {
   }
 
   private async lookupThread(id: string): Promise<GoalThreadKind> {
-    if (this.app.threadsIfStarted()?.get(id)) return "persisted";
+    const loaded = this.app.threadsIfStarted()?.get(id);
+    if (loaded) return loaded.ephemeral ? "ephemeral" : "persisted";
     const index = this.app.index;
     await index.ensureFresh();
     if (index.get(id)) return "persisted";

@@ -71,8 +71,10 @@ export interface ThreadTracker {
 const BROADCAST_METHODS = new Set(["thread/goal/updated", "thread/goal/cleared"]);
 
 /** Events of a command or file change (what runs between a response's usage and Codex's report of it). */
-function isToolEvent(n: TurnNotification): boolean {
+function isToolEvent(n: TurnNotification, diffOfTool: boolean): boolean {
   if (n.method === "item/commandExecution/outputDelta") return true;
+  // the diff a file change sends at once is the tool's; the one after the round comes after the usage
+  if (n.method === "turn/diff/updated") return diffOfTool;
   if (n.method !== "item/started" && n.method !== "item/completed") return false;
   const type = (n.params.item as { type?: string }).type;
   return type === "commandExecution" || type === "fileChange";
@@ -112,6 +114,8 @@ export class LoadedThread {
    * the engine samples first and runs the calls after, so the usage is sent once they are done.
    */
   private deferredUsage: TurnNotification | null = null;
+  /** The last engine event completed a file change (the diff it sends next is part of the tool's events). */
+  private afterFileChange = false;
   /** Pending requests already sent to the subscribers (the ones a rejoining connection gets replayed). */
   private readonly sentRequests = new Set<number>();
   /** An automatic turn whose events are held (see startAutomaticTurn), and the hold's release. */
@@ -121,6 +125,8 @@ export class LoadedThread {
     readonly live: LiveThread,
     private readonly host: ThreadHost,
     settings: EffectiveSettings,
+    /** In memory only (thread/start `ephemeral`): never written to the home, gone when unloaded. */
+    readonly ephemeral = false,
   ) {
     this.id = live.threadId;
     this.settings = settings;
@@ -242,6 +248,8 @@ export class LoadedThread {
 
   /** AgentSession.onEvent. */
   onEngineEvent = (n: TurnNotification): void => {
+    const diffOfTool = this.afterFileChange;
+    this.afterFileChange = n.method === "item/completed" && (n.params.item as { type?: string }).type === "fileChange";
     if (n.method === "thread/tokenUsage/updated") {
       this.observe(n);
       this.flushUsage();
@@ -249,7 +257,7 @@ export class LoadedThread {
       return;
     }
     this.flushDeferred();
-    if (!isToolEvent(n)) this.flushUsage();
+    if (!isToolEvent(n, diffOfTool)) this.flushUsage();
     this.observe(n);
     switch (n.method) {
       case "item/started": {

@@ -3,12 +3,17 @@
 // after an idle delay (default 30 min, `SPOOL_IDLE_UNLOAD_MS` / config `thread_unload_delay_secs`)
 // once it has no subscriber, no running turn and no pending request, then announced with
 // `thread/status/changed {notLoaded}` and `thread/closed`. Writes go through the ThreadManager
-// over the home's LocalThreadStore (which shares the server's index).
+// over the home's LocalThreadStore (which shares the server's index). Ephemeral threads (Codex
+// clients start them for side work such as title generation) run through a second manager over
+// an in-memory store: nothing of them reaches the home (no rollout, index row or name line), so
+// they are never listed, and they are gone once unloaded.
 import { AgentSession, resolveAgentConfig, type AgentConfig, type FunctionTool, type TurnNotification } from "../agent/index.js";
 import { uuidv7 } from "../agent/ids.js";
+import { HomeExecPolicy } from "../agent/execpolicy.js";
 import { ThreadManager } from "../live/thread-manager.js";
 import { LiveThread, MetadataUpdateError } from "../live/live-thread.js";
 import type { LocalThreadStore } from "../store/local/local-store.js";
+import { InMemoryThreadStore } from "../store/memory/memory-store.js";
 import type { CreateThreadParams, RolloutItem } from "../store/types.js";
 import { CODEX_PROTOCOL_VERSION } from "../version.js";
 import type { Connection } from "./connection.js";
@@ -32,7 +37,7 @@ const SERVER_SUBSCRIBER = "spool-app-server";
  */
 export interface ThreadExtension {
   /** More tools for the thread's turn engine. */
-  tools?(threadId: string): FunctionTool[];
+  tools?(threadId: string, opts: { ephemeral: boolean }): FunctionTool[];
   /** A thread was loaded: started or forked, or (`resumed`) loaded by a thread/resume, whose resumeReady follows. */
   threadLoaded?(thread: LoadedThread, opts: { resumed: boolean }): void;
   /** The thread was unloaded (idle, archived, shutdown). */
@@ -76,6 +81,8 @@ export interface RegistryOptions {
 
 export class ThreadRegistry implements ThreadHost {
   readonly manager: ThreadManager;
+  /** Ephemeral threads' writers, over an in-memory store (made with the first one). */
+  private ephemeralManager: ThreadManager | null = null;
   readonly requests: ServerRequests;
   readonly idleUnloadMs: number;
   readonly extensions: ThreadExtension[];
@@ -84,6 +91,8 @@ export class ThreadRegistry implements ThreadHost {
   private readonly loading = new Map<string, Promise<LoadedThread>>();
   private readonly closingIds = new Set<string>();
   private agentConfig: AgentConfig | null = null;
+  /** Codex's execpolicy rules of the home (`<home>/rules/*.rules`), shared by every thread. */
+  private readonly execPolicy: HomeExecPolicy;
   private stopped = false;
 
   constructor(private readonly opts: RegistryOptions) {
@@ -92,6 +101,7 @@ export class ThreadRegistry implements ThreadHost {
     this.manager = new ThreadManager(opts.store);
     this.extensions = opts.extensions ?? [];
     this.tracker = opts.tracker;
+    this.execPolicy = new HomeExecPolicy(opts.store.home);
   }
 
   get store(): LocalThreadStore {
@@ -177,9 +187,14 @@ export class ThreadRegistry implements ThreadHost {
     };
   }
 
-  private wire(live: LiveThread, settings: EffectiveSettings, history: readonly RolloutItem[], baseInstructions: string | null, resumed: boolean): LoadedThread {
-    const t = new LoadedThread(live, this, settings);
-    const extraTools = this.extensions.flatMap((e) => e.tools?.(live.threadId) ?? []);
+  private managerFor(ephemeral: boolean): ThreadManager {
+    if (!ephemeral) return this.manager;
+    return (this.ephemeralManager ??= new ThreadManager(new InMemoryThreadStore()));
+  }
+
+  private wire(live: LiveThread, settings: EffectiveSettings, history: readonly RolloutItem[], baseInstructions: string | null, resumed: boolean, ephemeral = false): LoadedThread {
+    const t = new LoadedThread(live, this, settings, ephemeral);
+    const extraTools = this.extensions.flatMap((e) => e.tools?.(live.threadId, { ephemeral }) ?? []);
     const session = AgentSession.fromConfig(this.agent(), {
       threadId: live.threadId,
       cwd: settings.cwd,
@@ -191,6 +206,7 @@ export class ThreadRegistry implements ThreadHost {
       history,
       extraTools: extraTools.length ? extraTools : undefined,
       env: this.opts.sessionEnv,
+      execPolicy: this.execPolicy,
       onEvent: t.onEngineEvent,
       onTelemetry: t.onEngineTelemetry,
       requestApproval: t.requestApproval,
@@ -207,13 +223,15 @@ export class ThreadRegistry implements ThreadHost {
     });
     t.attach(session);
     this.loaded.set(live.threadId, t);
-    this.manager.subscribe(live.threadId, SERVER_SUBSCRIBER);
+    this.managerFor(ephemeral).subscribe(live.threadId, SERVER_SUBSCRIBER);
     for (const e of this.extensions) if (e.threadLoaded) this.guard(t.id, "threadLoaded", () => e.threadLoaded!(t, { resumed }));
     return t;
   }
 
-  /** thread/start: a new thread (legacy-mode rollout, written at its first append). */
-  async create(o: Overrides, origin: { originator: string; forkedFromId?: string | null; history?: RolloutItem[] }): Promise<LoadedThread> {
+  /** thread/start: a new thread (legacy-mode rollout, written at its first append; in memory only when ephemeral). */
+  async create(o: Overrides, origin: { originator: string; forkedFromId?: string | null; history?: RolloutItem[]; ephemeral?: boolean }): Promise<LoadedThread> {
+    const ephemeral = origin.ephemeral === true;
+    const manager = this.managerFor(ephemeral);
     const settings = this.settingsFor(o, origin.history ?? [], null);
     const params: CreateThreadParams = {
       threadId: uuidv7(),
@@ -226,14 +244,14 @@ export class ThreadRegistry implements ThreadHost {
       baseInstructions: o.baseInstructions ?? null,
       historyMode: "legacy",
     };
-    const live = await this.manager.create(params);
+    const live = await manager.create(params);
     try {
       if (origin.history?.length) await live.appendItems(origin.history);
     } catch (e) {
-      await this.manager.unload(params.threadId).catch(() => {});
+      await manager.unload(params.threadId).catch(() => {});
       throw e;
     }
-    return this.wire(live, settings, origin.history ?? [], o.baseInstructions ?? null, false);
+    return this.wire(live, settings, origin.history ?? [], o.baseInstructions ?? null, false, ephemeral);
   }
 
   /**
@@ -313,7 +331,9 @@ export class ThreadRegistry implements ThreadHost {
       t.dropPendingRequests();
       await t.stopTurn();
       try {
-        await this.manager.unload(t.id, reason === "archived" ? "archived" : reason === "idle" ? "idle" : "shutdown");
+        const manager = this.managerFor(t.ephemeral);
+        await manager.unload(t.id, reason === "archived" ? "archived" : reason === "idle" ? "idle" : "shutdown");
+        if (t.ephemeral) await manager.store.deleteThread(t.id);
       } catch (e) {
         if (reason === "idle") {
           // Codex keeps a thread whose shutdown failed loaded

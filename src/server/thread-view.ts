@@ -9,8 +9,12 @@ import type { RolloutItem, StoredThread } from "../store/types.js";
 import type { ApprovalPolicy, SandboxMode, WorkspaceWriteOptions } from "../agent/config.js";
 import { usageBreakdown, usageFromRollout } from "../agent/token-usage.js";
 
-/** The v2 Thread of a stored thread; `live` adds what Codex shows for a loaded one (environment, direct input). */
-export function threadFromStored(s: StoredThread, opts: { status?: ThreadStatus; live?: { cwd: string; model: string; reasoningEffort: string | null } } = {}): Thread {
+/**
+ * The v2 Thread of a stored thread; `live` adds what Codex shows for a loaded one (environment,
+ * direct input); an `ephemeral` one has no path and, as in Codex, no preview and the history
+ * mode of a thread never written to a rollout (paginated).
+ */
+export function threadFromStored(s: StoredThread, opts: { status?: ThreadStatus; live?: { cwd: string; model: string; reasoningEffort: string | null }; ephemeral?: boolean } = {}): Thread {
   const meta: ThreadMetadata = {
     id: s.threadId,
     sessionId: s.sessionId,
@@ -38,12 +42,17 @@ export function threadFromStored(s: StoredThread, opts: { status?: ThreadStatus;
   };
   const t = buildThread({ meta, path: s.rolloutPath, name: s.name, updatedAtMs: s.updatedAtMs, recencyAtMs: s.recencyAtMs, defaultProvider: s.modelProvider }, { status: opts.status });
   if (s.gitInfo) t.gitInfo = { sha: s.gitInfo.sha, branch: s.gitInfo.branch, originUrl: s.gitInfo.originUrl };
-  if (opts.live) {
-    t.environments = [{ environmentId: "local", cwd: opts.live.cwd, runtimeWorkspaceRoots: [opts.live.cwd] }];
-    t.canAcceptDirectInput = true;
-    t.model ??= opts.live.model;
-    if (t.reasoningEffort === null) t.reasoningEffort = opts.live.reasoningEffort;
-  }
+  if (opts.live) withLiveFields(t, opts.live);
+  if (opts.ephemeral) Object.assign(t, { ephemeral: true, path: null, preview: "", historyMode: "paginated" });
+  return t;
+}
+
+/** What Codex shows of a loaded thread beyond its stored metadata: its environment, direct input, the model it runs. */
+export function withLiveFields(t: Thread, live: { cwd: string; model: string; reasoningEffort: string | null }): Thread {
+  t.environments = [{ environmentId: "local", cwd: live.cwd, runtimeWorkspaceRoots: [live.cwd] }];
+  t.canAcceptDirectInput = true;
+  t.model ??= live.model;
+  if (t.reasoningEffort === null) t.reasoningEffort = live.reasoningEffort;
   return t;
 }
 

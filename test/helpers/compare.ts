@@ -167,3 +167,19 @@ export async function replayGoldens(client: RpcClient, fixtureDir: string, timeo
   }
   return out;
 }
+
+/** Item kinds whose ids Codex's legacy replay numbers `item-N`, and those it reads without times. */
+const NUMBERED_KINDS = new Set(["userMessage", "agentMessage", "reasoning"]);
+const UNTIMED_KINDS = new Set([...NUMBERED_KINDS, "webSearch", "fileChange"]);
+
+/**
+ * Turns without what Spool's stable ids add to a legacy thread it wrote (the ids and times items
+ * had live, src/history/spool-ids.ts): numbered kinds' ids and those kinds' times blanked, so a
+ * Spool reading compares with Codex's reading of the same file.
+ */
+export function withoutStableIds<T extends { items: Array<{ type: string }> }>(turns: T[]): T[] {
+  return turns.map((t) => ({
+    ...t,
+    items: t.items.map((i) => (UNTIMED_KINDS.has(i.type) ? { ...i, ...(NUMBERED_KINDS.has(i.type) ? { id: "-" } : {}), startedAtMs: null, completedAtMs: null } : i)),
+  }));
+}

@@ -20,9 +20,9 @@ import {
   type CommandExecutionFields,
   type FileChangeFields,
 } from "../rollout-items.js";
-import { shellJoin } from "../../history/shell.js";
 import type { ApprovalDecision } from "../events.js";
-import { commandDecision, isInside, PATCH_OUTSIDE_REJECTED_OUTPUT, patchDecision, wantsEscalation } from "../approvals.js";
+import { chosenAmendment, commandApprovalParams, commandDecision, isInside, PATCH_OUTSIDE_REJECTED_OUTPUT, patchDecision, wantsEscalation } from "../approvals.js";
+import { proposedAmendment } from "../execpolicy.js";
 import { sandboxCommand, SandboxUnavailableError } from "../../sandbox/launcher.js";
 import { sandboxAllowsWrites } from "../../sandbox/writable.js";
 import { applyWritesSandboxed } from "../../sandbox/file-writes.js";
@@ -151,27 +151,24 @@ async function runShellCommand(args: ExecCommandArgs, cwd: string, ctx: ToolCont
   if (plan.kind === "reject") return { output: plan.output };
   let unsandboxed = false;
   let startedNotified = false;
-  if (plan.kind === "ask" && ctx.sessionApprovals.commands.has(args.cmd)) unsandboxed = plan.unsandboxed;
+  // approved before: for this session, or by the home's execpolicy rules
+  if (plan.kind === "ask" && (ctx.sessionApprovals.commands.has(args.cmd) || ctx.execPolicy?.allows(argv))) unsandboxed = plan.unsandboxed;
   else if (plan.kind === "ask") {
     notifyStarted(base);
     startedNotified = true;
-    const decision = await ctx.requestApproval("commandExecution", {
-      threadId: ctx.threadId,
-      turnId: ctx.turnId,
-      itemId: ctx.callId,
-      startedAtMs: base.startedAtMs,
-      reason: args.justification ?? null,
-      command: shellJoin(argv),
-      cwd,
-      commandActions: [{ type: "unknown", command: args.cmd }],
-      availableDecisions: ["accept", "acceptForSession", "decline", "cancel"],
-    });
+    const amendment = proposedAmendment(argv);
+    const decision = await ctx.requestApproval(
+      "commandExecution",
+      commandApprovalParams({ threadId: ctx.threadId, turnId: ctx.turnId, itemId: ctx.callId, startedAtMs: base.startedAtMs, reason: args.justification ?? null, script: args.cmd, argv, cwd, amendment }),
+    );
     if (!approved(decision)) {
       // Codex records no item for a declined command; the client still sees it end
       notifyCompleted({ ...base, status: "declined", completedAtMs: ctx.now() });
       return { output: REJECTED_OUTPUT, interruptTurn: decision === "cancel" };
     }
     if (decision === "acceptForSession") ctx.sessionApprovals.commands.add(args.cmd);
+    const chosen = chosenAmendment(decision);
+    if (chosen) ctx.execPolicy?.allow(chosen);
     unsandboxed = plan.unsandboxed;
   }
 
@@ -276,6 +273,7 @@ async function applyPatchCall(patchText: string, cwd: string, args: ExecCommandA
   // within the sandbox's rules the writes run in it; an approved patch outside them runs here
   const confined = allWritable && !wantsEscalation(args.sandbox_permissions);
   const policy = sandboxPolicyOf(ctx);
+  await ctx.fileChanges?.before(paths);
   try {
     const stdout = await applyPlan(plan, confined ? (writes) => applyWritesSandboxed(writes, { policy, cwd: ctx.cwd, env: ctx.env }) : undefined);
     done = { ...base, status: "completed", stdout, completedAtMs: ctx.now() };
@@ -286,6 +284,7 @@ async function applyPatchCall(patchText: string, cwd: string, args: ExecCommandA
   }
   await ctx.emitRollout(fileChange(done));
   notifyCompleted(done);
+  await ctx.fileChanges?.applied();
   return { output: formatPatchOutput({ exitCode, output: exitCode === 0 ? done.stdout : done.stderr, wallTimeMs: performance.now() - t0 }) };
 }
 

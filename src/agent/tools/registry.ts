@@ -6,6 +6,7 @@ import type { Json, JsonObject } from "../../rollout/line.js";
 import type { RolloutItem } from "../../store/types.js";
 import type { ApprovalPolicy, SandboxMode, WorkspaceWriteOptions } from "../config.js";
 import type { ApprovalDecision, ApprovalKind, CommandApprovalParams, FileChangeApprovalParams, SessionApprovals, TurnNotification } from "../events.js";
+import type { ExecPolicy } from "../execpolicy.js";
 
 /** What a handler can see and do while it runs one call. */
 export interface ToolContext {
@@ -21,6 +22,10 @@ export interface ToolContext {
   /** `[sandbox_workspace_write]`, for commands run under workspace-write. */
   workspaceWrite: WorkspaceWriteOptions;
   sessionApprovals: SessionApprovals;
+  /** The turn's aggregated diff: told before a patch writes its paths, and after it did (`turn/diff/updated`). */
+  fileChanges?: { before(paths: readonly string[]): Promise<void>; applied(): Promise<void> };
+  /** Commands allowed without asking (Codex's execpolicy rules); none when absent. */
+  execPolicy?: ExecPolicy;
   /** Environment for child processes. */
   env: NodeJS.ProcessEnv;
   /** Default command timeout. */

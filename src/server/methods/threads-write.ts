@@ -87,6 +87,15 @@ function storeError(e: unknown, id: string, message = `no rollout found for thre
   throw e;
 }
 
+/**
+ * An ephemeral thread has no rollout: Codex answers resume, fork and archive as for a missing one,
+ * and refuses metadata changes with their own message.
+ */
+function refuseEphemeral(r: ThreadRegistry | null | undefined, id: string, what: "rollout" | "metadata" = "rollout"): void {
+  if (!r?.get(id)?.ephemeral) return;
+  throw invalidRequest(what === "rollout" ? `no rollout found for thread id ${id}` : `ephemeral thread does not support metadata updates: ${id}`);
+}
+
 /** Turns of a rollout (fork history included), as thread/read builds them; [] when the file does not exist yet. */
 async function turnsOf(app: AppServer, file: string | null): Promise<Turn[]> {
   if (!file) return [];
@@ -102,7 +111,7 @@ async function turnsOf(app: AppServer, file: string | null): Promise<Turn[]> {
 async function liveThreadView(app: AppServer, t: LoadedThread, withTurns: boolean) {
   await t.live.flush();
   const stored = await t.live.readThread();
-  const thread = threadFromStored(stored, { status: t.threadStatus, live: t.settings });
+  const thread = threadFromStored(stored, { status: t.threadStatus, live: t.settings, ephemeral: t.ephemeral });
   if (withTurns) {
     const active = t.activeTurnId;
     const turns = await turnsOf(app, stored.rolloutPath);
@@ -127,8 +136,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
 
   app.register("thread/start", async (raw, conn) => {
     const p = decodeParams(ThreadStartParams, raw);
-    if (p.ephemeral) throw invalidRequest("ephemeral threads are not supported by this server");
-    const t = await reg().create(overridesOf(p), { originator: conn.clientName });
+    const t = await reg().create(overridesOf(p), { originator: conn.clientName, ephemeral: p.ephemeral === true });
     reg().subscribe(t, conn);
     const { thread } = await liveThreadView(app, t, false);
     return new WithFollowUp(startResponse(thread, t.settings), () => {
@@ -142,6 +150,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     const r = reg();
     const closing = () => invalidRequest(`thread ${id} is closing; retry thread/resume after the thread is closed`);
     if (r.isClosing(id)) throw closing();
+    refuseEphemeral(r, id);
     let t = r.get(id);
     let cold = false;
     if (!t) {
@@ -190,9 +199,9 @@ export function registerThreadWriteMethods(app: AppServer): void {
   app.registerThreadScoped("thread/fork", async (raw, conn) => {
     const p = decodeParams(ThreadForkParams, raw);
     const id = parseThreadId(p.threadId, "session");
-    if (p.ephemeral) throw invalidRequest("ephemeral threads are not supported by this server");
     if (p.lastTurnId && p.beforeTurnId) throw invalidRequest("lastTurnId and beforeTurnId cannot both be set");
     const r = reg();
+    refuseEphemeral(r, id);
     const source = r.get(id);
     let history: RolloutItem[];
     let stored: StoredThread;
@@ -216,8 +225,8 @@ export function registerThreadWriteMethods(app: AppServer): void {
     });
     const o = overridesOf(p);
     if (!o.cwd) o.cwd = stored.cwd;
-    const t = await r.create(o, { originator: conn.clientName, forkedFromId: id, history: copy });
-    if (stored.name) await r.manager.setName(t.id, stored.name);
+    const t = await r.create(o, { originator: conn.clientName, forkedFromId: id, history: copy, ephemeral: p.ephemeral === true });
+    if (stored.name && !t.ephemeral) await r.manager.setName(t.id, stored.name);
     r.subscribe(t, conn);
     const { thread } = await liveThreadView(app, t, !p.excludeTurns);
     const usage = p.excludeTurns ? null : persistedTokenUsage(t.id, copy, t.session.settings.contextWindow);
@@ -234,6 +243,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     const p = decodeParams(ThreadSetNameParams, raw);
     const id = parseThreadId(p.threadId);
     if (p.name.trim() === "") throw invalidRequest("thread name must not be empty");
+    refuseEphemeral(app.threadsIfStarted(), id, "metadata");
     try {
       await reg().manager.setName(id, p.name);
     } catch (e) {
@@ -246,6 +256,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     const p = decodeParams(ThreadIdParams, raw);
     const id = parseThreadId(p.threadId);
     const r = reg();
+    refuseEphemeral(r, id);
     const t = r.get(id);
     if (t) await r.unload(t, "archived");
     try {
@@ -282,6 +293,7 @@ export function registerThreadWriteMethods(app: AppServer): void {
     const p = decodeParams(ThreadMetadataUpdateParams, raw);
     const id = parseThreadId(p.threadId);
     const r = reg();
+    refuseEphemeral(r, id, "metadata");
     const patch = p.gitInfo ? { gitInfo: p.gitInfo as { sha?: string | null; branch?: string | null; originUrl?: string | null } } : {};
     let stored: StoredThread;
     try {
