@@ -20,3 +20,5 @@ export { ToolRegistry, type FunctionTool, type FunctionToolResult, type ToolCont
 export { goalTools, GOAL_TOOL_NAMES, type GoalToolHost } from "./tools/goals.js";
 export { execCommandTool, EXEC_COMMAND_SPEC } from "./tools/exec-command.js";
 export { uuidv7 } from "./ids.js";
+export type { TurnContextSource } from "./context-source.js";
+export { fallbackModelInfo, modelInfoFromCatalogue, type ModelInfo } from "./model-info.js";

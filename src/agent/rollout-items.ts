@@ -16,6 +16,7 @@ import type { RolloutItem } from "../store/types.js";
 import { coreItemToThreadItem } from "../history/items.js";
 import type { ApprovalPolicy, SandboxMode } from "./config.js";
 import type { TokenUsage } from "./token-usage.js";
+import { localDateAndZone } from "../context/clock.js";
 
 export const ev = (payload: JsonObject): RolloutItem => ({ type: "event_msg", payload });
 export const ri = (payload: JsonObject): RolloutItem => ({ type: "response_item", payload });
@@ -73,12 +74,7 @@ export interface TurnContextFields {
   now: Date;
 }
 
-/** Local date (YYYY-MM-DD) and IANA time zone, as `turn_context` and the environment context carry them. */
-export function localDateAndZone(now: Date): { date: string; timezone: string } {
-  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || "Etc/UTC";
-  const p = (n: number) => String(n).padStart(2, "0");
-  return { date: `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`, timezone };
-}
+export { localDateAndZone };
 
 export function turnContext(f: TurnContextFields): RolloutItem {
   const { date, timezone } = localDateAndZone(f.now);
@@ -95,15 +91,6 @@ export function turnContext(f: TurnContextFields): RolloutItem {
   if (f.effort) p.effort = f.effort;
   p.summary = f.summary;
   return { type: "turn_context", payload: p };
-}
-
-/** The `<environment_context>` user message a thread's first turn gives the model. */
-export function environmentContext(cwd: string, now: Date, approvalPolicy: ApprovalPolicy, sandboxMode: SandboxMode): RolloutItem {
-  const { date, timezone } = localDateAndZone(now);
-  const text =
-    `<environment_context>\n  <cwd>${cwd}</cwd>\n  <shell>bash</shell>\n  <current_date>${date}</current_date>\n  <timezone>${timezone}</timezone>\n` +
-    `  <approval_policy>${approvalPolicy}</approval_policy>\n  <sandbox_mode>${sandboxMode}</sandbox_mode>\n</environment_context>`;
-  return ri({ type: "message", role: "user", content: [{ type: "input_text", text }] });
 }
 
 export function taskComplete(f: {

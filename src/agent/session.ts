@@ -21,6 +21,9 @@ import { addUsage, zeroUsage, type TokenUsage } from "./token-usage.js";
 import { defaultToolRegistry } from "./tools/defaults.js";
 import type { FunctionTool, ToolRegistry } from "./tools/registry.js";
 import { RunningTurn, type TurnResult } from "./turn.js";
+import { toldSettings, type TurnContextSource } from "./context-source.js";
+import { WorkspaceContext } from "../context/workspace-context.js";
+import type { ContextSettings } from "../context/types.js";
 
 export type { TurnAttribution, UserInput } from "./rollout-items.js";
 
@@ -41,8 +44,10 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
   cwd: string;
   model: string;
   client: ModelClient;
-  /** Sent as the request's `instructions` (the thread's base instructions). */
+  /** The thread's base instructions (the first developer message of every request); else the context source's. */
   baseInstructions?: string | null;
+  /** Builds the model's context (instructions, AGENTS.md, skills, permissions, environment); default: the workspace's, without a home. */
+  context?: TurnContextSource;
   /** The thread's rollout so far (model input, token totals, whether context was given). */
   history?: readonly RolloutItem[];
   /** Replaces the default tools (exec_command + web_search). */
@@ -111,6 +116,9 @@ export class AgentSession {
   private last: TokenUsage | null = null;
   private current: RunningTurn | null = null;
   private last_: TurnRef | null;
+  private readonly context: TurnContextSource;
+  /** The settings the model was last told about (null: no context given yet). */
+  private told: ContextSettings | null;
 
   constructor(opts: AgentSessionOptions) {
     this.opts = opts;
@@ -130,6 +138,8 @@ export class AgentSession {
     this.conversation = ConversationHistory.fromRollout(history);
     this.totals = lastTokenTotals(history) ?? zeroUsage();
     this.last_ = lastTurnOf(history);
+    this.context = opts.context ?? new WorkspaceContext({ env: opts.env });
+    this.told = toldSettings(history, this.conversation.hasEnvironmentContext());
   }
 
   /** A session configured from config.toml (model, provider, policies, reasoning, web search). */
@@ -202,6 +212,14 @@ export class AgentSession {
     return {
       opts: this.opts,
       conversation: this.conversation,
+      baseInstructions: () => this.opts.baseInstructions || this.context.baseInstructions(),
+      /** The context items for a turn starting now with the session's settings (and remembers them as told). */
+      contextItems: (now: Date) => {
+        const next: ContextSettings = { cwd: this.settings.cwd, approvalPolicy: this.settings.approvalPolicy, sandboxMode: this.settings.sandboxMode };
+        const items = this.context.items(next, this.told, now);
+        this.told = next;
+        return items;
+      },
       addUsage: (u: TokenUsage) => {
         this.last = u;
         this.totals = addUsage(this.totals, u);

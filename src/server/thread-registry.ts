@@ -4,7 +4,7 @@
 // once it has no subscriber, no running turn and no pending request, then announced with
 // `thread/status/changed {notLoaded}` and `thread/closed`. Writes go through the ThreadManager
 // over the home's LocalThreadStore (which shares the server's index).
-import { AgentSession, resolveAgentConfig, type AgentConfig, type FunctionTool, type TurnNotification } from "../agent/index.js";
+import { AgentSession, resolveAgentConfig, type TurnContextSource, type AgentConfig, type FunctionTool, type TurnNotification } from "../agent/index.js";
 import { uuidv7 } from "../agent/ids.js";
 import { ThreadManager } from "../live/thread-manager.js";
 import { LiveThread, MetadataUpdateError } from "../live/live-thread.js";
@@ -72,6 +72,8 @@ export interface RegistryOptions {
   extensions?: ThreadExtension[];
   /** Analytics. */
   tracker?: ThreadTracker;
+  /** Builds each thread's model context (instructions, AGENTS.md, skills, permissions, environment). */
+  context?: TurnContextSource;
 }
 
 export class ThreadRegistry implements ThreadHost {
@@ -187,6 +189,7 @@ export class ThreadRegistry implements ThreadHost {
       sandboxMode: settings.sandboxMode,
       reasoningEffort: settings.reasoningEffort,
       baseInstructions,
+      context: this.opts.context,
       history,
       extraTools: extraTools.length ? extraTools : undefined,
       env: this.opts.sessionEnv,
