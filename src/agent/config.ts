@@ -10,6 +10,8 @@ import { ConfigError, type SpoolConfig } from "../config/config.js";
 export type ApprovalPolicy = "untrusted" | "on-failure" | "on-request" | "never";
 export type SandboxMode = "read-only" | "workspace-write" | "danger-full-access";
 export type WebSearchMode = "disabled" | "cached" | "live";
+/** A turn's collaboration mode (turn/start `collaborationMode.mode`). */
+export type CollaborationMode = "default" | "plan";
 
 export interface ProviderConfig {
   id: string;

@@ -48,12 +48,12 @@ export interface TurnAttribution {
  * `task_started`. A turn with an attribution records it as Codex does (`turn_attribution` with the
  * trigger, the parent turn and the root of the chain; the turn's `root_turn_id` is the chain's).
  */
-export function taskStarted(turnId: string, startedAt: number, contextWindow: number, opts: { rootTurnId?: string; attribution?: TurnAttribution | null } = {}): RolloutItem {
+export function taskStarted(turnId: string, startedAt: number, contextWindow: number, opts: { rootTurnId?: string; attribution?: TurnAttribution | null; collaborationMode?: string } = {}): RolloutItem {
   const root = opts.rootTurnId ?? turnId;
   const p: JsonObject = { type: "task_started" };
   const a = opts.attribution;
   if (a) p.turn_attribution = { turn_id: turnId, turn_trigger: a.trigger, parent_turn_id: a.parentTurnId, initiating_agent_path: null, root_turn_id: root };
-  return ev(Object.assign(p, { turn_id: turnId, root_turn_id: root, started_at: startedAt, model_context_window: contextWindow, collaboration_mode_kind: "default" }));
+  return ev(Object.assign(p, { turn_id: turnId, root_turn_id: root, started_at: startedAt, model_context_window: contextWindow, collaboration_mode_kind: opts.collaborationMode ?? "default" }));
 }
 
 export function sandboxPolicy(mode: SandboxMode): JsonObject {
@@ -243,7 +243,7 @@ export function webSearch(threadId: string, turnId: string, id: string, item: Js
   };
 }
 
-export function functionCallOutput(callId: string, output: string, custom = false): RolloutItem {
+export function functionCallOutput(callId: string, output: string | Json[], custom = false): RolloutItem {
   return ri({ type: custom ? "custom_tool_call_output" : "function_call_output", call_id: callId, output });
 }
 

@@ -8,9 +8,9 @@
 // each model request (no round of their own); a turn can start from raw items instead of a user
 // message (`rawInput`, no userMessage item) with a `turn_attribution` (a goal continuation:
 // trigger "goal", the previous turn as parent, the chain's root as the turn's root).
-import type { Json } from "../rollout/line.js";
+import type { Json, JsonObject } from "../rollout/line.js";
 import type { RolloutItem } from "../store/types.js";
-import type { AgentConfig, ApprovalPolicy, SandboxMode, WebSearchMode } from "./config.js";
+import type { AgentConfig, ApprovalPolicy, CollaborationMode, SandboxMode, WebSearchMode } from "./config.js";
 import { DEFAULT_CONTEXT_WINDOW } from "./config.js";
 import { SessionApprovals, type ApprovalHandler, type TurnNotification } from "./events.js";
 import { ConversationHistory, lastTokenTotals } from "./history.js";
@@ -37,6 +37,8 @@ export interface TurnSettings {
   /** auto, concise, detailed, none. */
   reasoningSummary: string;
   contextWindow: number;
+  /** "plan" enables request_user_input. */
+  collaborationMode: CollaborationMode;
 }
 
 export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | "model">> {
@@ -55,6 +57,8 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
   /** More function tools (the goal tools…), added to the default or given registry. */
   extraTools?: FunctionTool[];
   webSearch?: WebSearchMode;
+  /** Asks the user request_user_input's questions (`item/tool/requestUserInput`); the answer, or null when cancelled. Without it the tool is cancelled. */
+  requestUserInput?: (params: JsonObject, opts: { signal: AbortSignal }) => Promise<JsonObject | null>;
   /** Asked before escalated commands and out-of-workspace patches; without it they are declined. */
   requestApproval?: ApprovalHandler;
   onEvent?: (n: TurnNotification) => void;
@@ -131,6 +135,7 @@ export class AgentSession {
       reasoningEffort: opts.reasoningEffort ?? null,
       reasoningSummary: opts.reasoningSummary ?? "auto",
       contextWindow: opts.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
+      collaborationMode: opts.collaborationMode ?? "default",
     };
     this.tools = opts.tools ?? defaultToolRegistry(opts.webSearch);
     if (opts.extraTools) this.tools.register(...opts.extraTools);

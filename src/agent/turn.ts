@@ -118,7 +118,7 @@ export class RunningTurn {
     this.startedAt = Math.floor(this.startedMs / 1000);
     try {
       const head: RolloutItem[] = [
-        R.taskStarted(this.id, this.startedAt, this.s.contextWindow, { rootTurnId: this.rootTurnId, attribution: this.attribution }),
+        R.taskStarted(this.id, this.startedAt, this.s.contextWindow, { rootTurnId: this.rootTurnId, attribution: this.attribution, collaborationMode: this.s.collaborationMode }),
         // what the model is told besides the conversation: all of it on a thread's first turn, then what changed
         ...this.session.internals.contextItems(new Date(this.startedMs)),
         R.turnContext({

@@ -195,6 +195,7 @@ export class ThreadRegistry implements ThreadHost {
       env: this.opts.sessionEnv,
       onEvent: t.onEngineEvent,
       requestApproval: t.requestApproval,
+      requestUserInput: t.requestUserInput,
       beforeModelRequest: t.beforeModelRequest,
       onRolloutItems: async (items) => {
         try {

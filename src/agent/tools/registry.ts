@@ -4,7 +4,7 @@
 // whoever owns them; a tool registered under an existing name replaces it.
 import type { Json, JsonObject } from "../../rollout/line.js";
 import type { RolloutItem } from "../../store/types.js";
-import type { ApprovalPolicy, SandboxMode } from "../config.js";
+import type { ApprovalPolicy, CollaborationMode, SandboxMode } from "../config.js";
 import type { ApprovalDecision, ApprovalKind, CommandApprovalParams, FileChangeApprovalParams, SessionApprovals, TurnNotification } from "../events.js";
 
 /** What a handler can see and do while it runs one call. */
@@ -28,6 +28,10 @@ export interface ToolContext {
   notify(n: TurnNotification): void;
   /** Records rollout items (in order, before the call's function_call_output). */
   emitRollout(items: RolloutItem[]): Promise<void>;
+  /** The turn's collaboration mode (request_user_input works in "plan" only). */
+  collaborationMode: CollaborationMode;
+  /** Asks the user (`item/tool/requestUserInput` params); the client's answer, or null when cancelled. */
+  requestUserInput(params: JsonObject): Promise<JsonObject | null>;
   /** Asks the client; rejects with the abort reason if the turn is interrupted meanwhile. */
   requestApproval(kind: ApprovalKind, params: CommandApprovalParams | FileChangeApprovalParams): Promise<ApprovalDecision>;
 }
@@ -35,6 +39,8 @@ export interface ToolContext {
 export interface FunctionToolResult {
   /** The function_call_output text the model reads. */
   output: string;
+  /** Content items sent instead of the text (an `input_image`…). */
+  contentItems?: Json[];
   /** The user chose "cancel": the turn is interrupted after this output is recorded. */
   interruptTurn?: boolean;
 }
