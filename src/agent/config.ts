@@ -41,7 +41,8 @@ export interface AgentConfig {
   reasoningEffort: string | null;
   /** `model_reasoning_summary` (auto, concise, detailed, none). */
   reasoningSummary: string;
-  webSearch: WebSearchMode;
+  /** `web_search`, or null when not configured (then it follows the sandbox, like Codex: live without one, else cached). */
+  webSearch: WebSearchMode | null;
   /** `model_context_window`, else Codex's fallback for models it has no metadata for. */
   contextWindow: number;
 }
@@ -118,7 +119,7 @@ export function resolveAgentConfig(config: SpoolConfig, env: NodeJS.ProcessEnv =
     sandboxMode: (config.sandbox_mode as SandboxMode | undefined) ?? "workspace-write",
     reasoningEffort: strOf(c.model_reasoning_effort),
     reasoningSummary: strOf(c.model_reasoning_summary) ?? "auto",
-    webSearch: web === "disabled" || web === "live" || web === "cached" ? web : "cached",
+    webSearch: web === "disabled" || web === "live" || web === "cached" ? web : null,
     contextWindow: numOf(c.model_context_window) ?? DEFAULT_CONTEXT_WINDOW,
   };
 }

@@ -91,7 +91,7 @@ export class ModelRounds {
     const req: ModelRequest = {
       model: s.model,
       input: [base, ...internals.conversation.input()],
-      tools: this.session.tools.specs(),
+      tools: this.session.tools.specs({ sandboxMode: s.sandboxMode }),
       tool_choice: "auto",
       parallel_tool_calls: true,
     };

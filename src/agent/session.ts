@@ -56,7 +56,8 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
   tools?: ToolRegistry;
   /** More function tools (the goal tools…), added to the default or given registry. */
   extraTools?: FunctionTool[];
-  webSearch?: WebSearchMode;
+  /** `web_search` from config; null or absent: by the turn's sandbox (live without one, else cached). */
+  webSearch?: WebSearchMode | null;
   /** Asks the user request_user_input's questions (`item/tool/requestUserInput`); the answer, or null when cancelled. Without it the tool is cancelled. */
   requestUserInput?: (params: JsonObject, opts: { signal: AbortSignal }) => Promise<JsonObject | null>;
   /** Asked before escalated commands and out-of-workspace patches; without it they are declined. */

@@ -4,14 +4,17 @@
 import type { WebSearchMode } from "../config.js";
 import { execCommandTool } from "./exec-command.js";
 import { ToolRegistry } from "./registry.js";
-import { webSearchSpec } from "./web-search.js";
+import { webSearchModeFor, webSearchSpec } from "./web-search.js";
 import { requestUserInputTool } from "./request-user-input.js";
 import { viewImageTool } from "./view-image.js";
 
 /** Builds the default tools: exec_command (with apply_patch) and, unless disabled, web_search. */
-export function defaultToolRegistry(webSearch: WebSearchMode = "cached"): ToolRegistry {
+export function defaultToolRegistry(webSearch: WebSearchMode | null = null): ToolRegistry {
   const r = new ToolRegistry([execCommandTool(), requestUserInputTool(), viewImageTool()]);
-  const ws = webSearchSpec(webSearch);
-  if (ws) r.registerHosted(ws);
+  if (webSearch === null) r.registerHosted("web_search", (s) => webSearchSpec(webSearchModeFor(s.sandboxMode)));
+  else {
+    const ws = webSearchSpec(webSearch);
+    if (ws) r.registerHosted("web_search", ws);
+  }
   return r;
 }

@@ -52,9 +52,16 @@ export interface FunctionTool {
   handle(args: JsonObject, ctx: ToolContext): Promise<FunctionToolResult>;
 }
 
+/** What a hosted tool's definition may depend on. */
+export interface HostedToolSettings {
+  sandboxMode: SandboxMode;
+}
+
+type HostedSpec = JsonObject | ((s: HostedToolSettings) => JsonObject | null);
+
 export class ToolRegistry {
   private readonly functions = new Map<string, FunctionTool>();
-  private readonly hosted = new Map<string, JsonObject>();
+  private readonly hosted = new Map<string, HostedSpec>();
 
   constructor(tools: FunctionTool[] = []) {
     for (const t of tools) this.register(t);
@@ -65,9 +72,9 @@ export class ToolRegistry {
     return this;
   }
 
-  /** A tool the model runs itself (e.g. `{type: "web_search"}`), keyed by its type. */
-  registerHosted(spec: JsonObject): this {
-    this.hosted.set(String(spec.type), spec);
+  /** A tool the model runs itself (e.g. `{type: "web_search"}`), keyed by its type; a function decides per turn (null: not offered). */
+  registerHosted(type: string, spec: HostedSpec): this {
+    this.hosted.set(type, spec);
     return this;
   }
 
@@ -84,7 +91,8 @@ export class ToolRegistry {
   }
 
   /** The `tools` array of a request: function tools in registration order, then hosted tools. */
-  specs(): Json[] {
-    return [...[...this.functions.values()].map((t) => t.spec), ...this.hosted.values()];
+  specs(settings: HostedToolSettings = { sandboxMode: "workspace-write" }): Json[] {
+    const hosted = [...this.hosted.values()].map((h) => (typeof h === "function" ? h(settings) : h)).filter((h): h is JsonObject => h !== null);
+    return [...[...this.functions.values()].map((t) => t.spec), ...hosted];
   }
 }
