@@ -13,7 +13,8 @@ const OVERRIDE_NAME = "AGENTS.override.md";
 const DEFAULT_NAME = "AGENTS.md";
 
 export interface ProjectDocOptions {
-  codexHome: string;
+  /** The home whose AGENTS.md applies everywhere; null for none. */
+  codexHome: string | null;
   maxBytes?: number;
   fallbackFilenames?: readonly string[];
 }
@@ -54,5 +55,5 @@ export function discoverProjectDocs(cwd: string, o: ProjectDocOptions): ProjectD
       }
     }
   }
-  return { home: homeDoc(o.codexHome), project };
+  return { home: o.codexHome ? homeDoc(o.codexHome) : null, project };
 }

@@ -49,9 +49,7 @@ export class WorkspaceContext {
 
   /** The combined AGENTS.md text that applies in `cwd`, or null. */
   instructions(cwd: string): string | null {
-    const docs = discoverProjectDocs(cwd, { codexHome: this.o.codexHome ?? "", maxBytes: this.o.projectDocMaxBytes, fallbackFilenames: this.o.projectDocFallbackFilenames });
-    if (!this.o.codexHome) docs.home = null;
-    return instructionsText(docs);
+    return instructionsText(discoverProjectDocs(cwd, { codexHome: this.o.codexHome ?? null, maxBytes: this.o.projectDocMaxBytes, fallbackFilenames: this.o.projectDocFallbackFilenames }));
   }
 
   private inputs(s: ContextSettings, now: Date): ContextInputs {
