@@ -16,6 +16,8 @@ import { ConfigError, type SpoolConfig } from "../src/config/config.js";
 import { EXEC_COMMAND_SPEC } from "../src/agent/tools/exec-command.js";
 import { CREATE_GOAL_SPEC, GET_GOAL_SPEC, goalTools, UPDATE_GOAL_SPEC } from "../src/agent/tools/goals.js";
 import { defaultToolRegistry } from "../src/agent/tools/defaults.js";
+import { REQUEST_USER_INPUT_SPEC } from "../src/agent/tools/request-user-input.js";
+import { VIEW_IMAGE_SPEC } from "../src/agent/tools/view-image.js";
 import { commandNeedsApproval, patchNeedsApproval } from "../src/agent/approvals.js";
 import { uuidv7 } from "../src/agent/ids.js";
 import { repoRoot } from "./helpers/paths.js";
@@ -265,7 +267,7 @@ test("approval rules by policy and sandbox mode", () => {
 // ---------------------------------------------------------------------------------------------
 // tool schemas
 
-test("tool schemas: exec_command and the goal tools take exactly the arguments Codex 0.169.0 offers", () => {
+test("tool schemas: exec_command, request_user_input, view_image and the goal tools take exactly the arguments Codex 0.169.0 offers", () => {
   const req = JSON.parse(fs.readFileSync(path.join(repoRoot(), "test/fixtures/agent/codex-0.169-request.json"), "utf8"));
   const codex = new Map<string, any>(req.tools.filter((t: any) => t.type === "function").map((t: any) => [t.name, t]));
   // structure without the prose: property names, types, enums, items, required, additionalProperties
@@ -278,15 +280,16 @@ test("tool schemas: exec_command and the goal tools take exactly the arguments C
     }
     return v;
   };
-  for (const spec of [EXEC_COMMAND_SPEC, GET_GOAL_SPEC, CREATE_GOAL_SPEC, UPDATE_GOAL_SPEC]) {
+  for (const spec of [EXEC_COMMAND_SPEC, REQUEST_USER_INPUT_SPEC, VIEW_IMAGE_SPEC, GET_GOAL_SPEC, CREATE_GOAL_SPEC, UPDATE_GOAL_SPEC]) {
     const theirs = codex.get(spec.name as string);
     assert.ok(theirs, `Codex offers ${spec.name}`);
     assert.deepEqual(shape(spec), shape(theirs), `${spec.name}: same schema as Codex's`);
   }
   const web = req.tools.find((t: any) => t.type === "web_search");
   assert.deepEqual(defaultToolRegistry("cached").specs().find((t: any) => t.type === "web_search"), web);
-  assert.deepEqual(defaultToolRegistry("disabled").names(), ["exec_command"]);
+  assert.deepEqual(defaultToolRegistry("disabled").names(), ["exec_command", "request_user_input", "view_image"]);
   const reg = defaultToolRegistry();
   reg.register(...goalTools({ getGoal: async () => "{}", createGoal: async () => "{}", updateGoal: async () => "{}" }));
-  assert.deepEqual(reg.names(), ["exec_command", "get_goal", "create_goal", "update_goal", "web_search"]);
+  // Codex's order, for the tools Spool has (write_stdin and the sub-agent namespace are not Spool's)
+  assert.deepEqual(reg.names(), ["exec_command", "request_user_input", "view_image", "get_goal", "create_goal", "update_goal", "web_search"]);
 });

@@ -135,8 +135,9 @@ test("a plain reply: turn and item lifecycle, streamed deltas, usage, Codex's ro
   }
   assert.deepEqual(kinds(items), [
     "ev:task_started",
+    "ri:message", // developer: permissions (no skills or developer instructions here)
+    "ri:message", // user: <environment_context> (no AGENTS.md here)
     "turn_context",
-    "ri:message", // <environment_context>
     "ri:message",
     "ev:item_completed", // the user's message, before its legacy event (stable ids)
     "ev:user_message",
@@ -154,14 +155,20 @@ test("a plain reply: turn and item lifecycle, streamed deltas, usage, Codex's ro
   const complete = items[items.length - 1].payload;
   assert.equal(complete.turn_id, result.turnId);
   assert.equal(complete.last_agent_message, "Echo: hello there");
-  // the request: the conversation, the tools, no reasoning for a model that has none
+  // the request: base instructions, the context, the conversation, the tools; reasoning settings
+  // for a model the provider has no catalogue entry for (like Codex's fallback model info)
   const body = fx.mock.requests[fx.mock.requests.length - 1].body;
   assert.equal(body.model, "mock-model");
   assert.equal(body.store, false);
-  assert.deepEqual(body.tools.map((t: { name?: string; type: string }) => t.name ?? t.type), ["exec_command", "web_search"]);
-  assert.equal(body.reasoning, undefined);
-  assert.deepEqual(body.input.map((i: { role: string }) => i.role), ["user", "user"]);
-  assert.match(body.input[0].content[0].text, /^<environment_context>\n {2}<cwd>/);
+  assert.equal(body.instructions, undefined, "base instructions travel as the first developer message");
+  assert.deepEqual(body.tools.map((t: { name?: string; type: string }) => t.name ?? t.type), ["exec_command", "request_user_input", "view_image", "web_search"]);
+  assert.deepEqual(body.reasoning, { summary: "auto" });
+  assert.deepEqual(body.include, ["reasoning.encrypted_content"]);
+  assert.deepEqual(Object.keys(body.client_metadata).sort(), ["root_turn_id", "session_id", "thread_id", "turn_id"]);
+  assert.equal(body.client_metadata.turn_id, result.turnId);
+  assert.deepEqual(body.input.map((i: { role: string }) => i.role), ["developer", "developer", "user", "user"]);
+  assert.match(body.input[1].content[0].text, /^<permissions instructions>\n/);
+  assert.match(body.input[2].content[0].text, /^<environment_context>\n {2}<cwd>/);
 });
 
 test("a shell command: real bash in the cwd, output deltas, exit code, Codex's output text fed back", async () => {
@@ -186,7 +193,7 @@ test("a shell command: real bash in the cwd, output deltas, exit code, Codex's o
   const [out] = outputsOf(items);
   assert.match(out, /^Chunk ID: [0-9a-f]{6}\nWall time: \d+\.\d{4} seconds\nProcess exited with code 0\nOriginal token count: 1\nOutput:\nhi\n$/);
   assert.equal(result.lastAgentMessage, "Done. Tool said: " + out.slice(0, 120));
-  assert.deepEqual(kinds(items).slice(6), [
+  assert.deepEqual(kinds(items).slice(7), [
     "ri:function_call",
     "ev:token_count",
     "ev:item_completed",
@@ -224,7 +231,7 @@ test("reasoning: a reasoning item with its summary, reasoning tokens counted", a
   const r = itemOf(notes, "reasoning")!;
   assert.deepEqual([r.id, r.summary, r.content], [r.id, ["**Thinking** about a plan"], []]);
   assert.match(r.id, /^rs_\d+$/);
-  assert.deepEqual(kinds(items).slice(6, 9), ["ev:item_completed", "ev:agent_reasoning", "ri:reasoning"]);
+  assert.deepEqual(kinds(items).slice(7, 10), ["ev:item_completed", "ev:agent_reasoning", "ri:reasoning"]);
   const usage = notes.find((n) => n.method === "thread/tokenUsage/updated");
   assert.equal(usage?.method === "thread/tokenUsage/updated" && usage.params.tokenUsage.last.reasoningOutputTokens, 12);
 });
@@ -237,7 +244,7 @@ test("apply_patch through exec_command: add, then update/move/delete, then a pat
   assert.deepEqual(fc.changes, [{ path: path.join(h.cwd, "notes.md"), kind: { type: "add" }, diff: "hello world\n" }]);
   assert.equal(fc.status, "completed");
   assert.match(outputsOf(add.items)[0], /^Wall time: \d+\.\d{4} seconds\nOutput:\nExit code: 0\nWall time: \d+ seconds\nOutput:\nSuccess\. Updated the following files:\nA notes\.md\n$/);
-  assert.deepEqual(kinds(add.items).slice(6, 11), ["ri:function_call", "ev:token_count", "ev:item_completed", "ev:patch_apply_end", "ri:function_call_output"]);
+  assert.deepEqual(kinds(add.items).slice(7, 12), ["ri:function_call", "ev:token_count", "ev:item_completed", "ev:patch_apply_end", "ri:function_call_output"]);
   assert.equal(add.notes.filter((n) => n.method === "item/started" && n.params.item.type === "fileChange").length, 1);
   assert.equal(h.approvals.length, 0, "a patch inside the cwd needs no approval under on-request");
 
@@ -296,7 +303,7 @@ test("web search: the model's web_search_call is recorded as a webSearch item, n
     startedAtMs: 0,
     completedAtMs: 0,
   });
-  assert.deepEqual(kinds(items).slice(6, 9), ["ev:item_completed", "ev:web_search_end", "ri:web_search_call"]);
+  assert.deepEqual(kinds(items).slice(7, 10), ["ev:item_completed", "ev:web_search_end", "ri:web_search_call"]);
   assert.equal(outputsOf(items).length, 0);
 });
 
@@ -644,7 +651,7 @@ test("streamed reasoning deltas, unknown tools and bad arguments, and the goal t
   await g.turn("goaldone");
   assert.deepEqual(seen[1], { status: "complete" });
   const tools = fx.mock.requests[fx.mock.requests.length - 1].body.tools.map((t: { name?: string; type: string }) => t.name ?? t.type);
-  assert.deepEqual(tools, ["exec_command", "get_goal", "create_goal", "update_goal", "web_search"]);
+  assert.deepEqual(tools, ["exec_command", "request_user_input", "view_image", "get_goal", "create_goal", "update_goal", "web_search"]);
 });
 
 test("exec_command: workdir (relative to the cwd), a missing workdir, timeouts", async () => {

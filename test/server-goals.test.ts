@@ -11,11 +11,10 @@
 //  - thread/goal/set records thread_goal_updated (the objective becomes an empty preview);
 //  - `[goals] enabled = false` turns the methods and tools off.
 //
-// One adjustment to the scripted server, for the golden's tokensUsed: it prices each request at
-// 100 + 10 input tokens per input item, and Codex's requests carry two context items Spool does
-// not send (Codex's first request of the goal thread was priced 140, Spool's is 120: the same
-// conversation plus two). The corpus-goal test pads each request with two placeholder items so
-// the usage Spool's accounting sees is the usage Codex's saw.
+// The scripted server prices each request at 100 + 10 input tokens per input item, so the golden's
+// tokensUsed also checks that Spool's requests carry as many items as Codex's did: base
+// instructions, the developer context message and the user context message, then the
+// conversation (no padding).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -132,13 +131,7 @@ let corpusHome = "";
 let corpusThread = "";
 
 test("the corpus goal turns through spool app-server end with Codex's goal, notifications, order and rollout", { timeout: 120_000 }, async () => {
-  // two placeholder items per request: see the header
-  const mock = await mockServer({
-    script: ({ req }) => {
-      if (Array.isArray(req.body?.input)) req.body.input.unshift({ type: "message", role: "developer", content: [] }, { type: "message", role: "developer", content: [] });
-      return false;
-    },
-  });
+  const mock = await mockServer();
   const { home, ws } = makeHome(mock);
   const c = await open(home, "corpus-s1-basics");
   let tid: string;

@@ -11,6 +11,8 @@ import { workspaceWriteFromConfig, type SandboxMode, type WorkspaceWriteOptions 
 export type { SandboxMode, WorkspaceWriteOptions } from "../sandbox/policy.js";
 export type ApprovalPolicy = "untrusted" | "on-failure" | "on-request" | "never";
 export type WebSearchMode = "disabled" | "cached" | "live";
+/** A turn's collaboration mode (turn/start `collaborationMode.mode`). */
+export type CollaborationMode = "default" | "plan";
 
 export interface ProviderConfig {
   id: string;
@@ -42,7 +44,8 @@ export interface AgentConfig {
   reasoningEffort: string | null;
   /** `model_reasoning_summary` (auto, concise, detailed, none). */
   reasoningSummary: string;
-  webSearch: WebSearchMode;
+  /** `web_search`, or null when not configured (then it follows the sandbox, like Codex: live without one, else cached). */
+  webSearch: WebSearchMode | null;
   /** `model_context_window`, else Codex's fallback for models it has no metadata for. */
   contextWindow: number;
 }
@@ -120,7 +123,7 @@ export function resolveAgentConfig(config: SpoolConfig, env: NodeJS.ProcessEnv =
     workspaceWrite: workspaceWriteFromConfig(c.sandbox_workspace_write),
     reasoningEffort: strOf(c.model_reasoning_effort),
     reasoningSummary: strOf(c.model_reasoning_summary) ?? "auto",
-    webSearch: web === "disabled" || web === "live" || web === "cached" ? web : "cached",
+    webSearch: web === "disabled" || web === "live" || web === "cached" ? web : null,
     contextWindow: numOf(c.model_context_window) ?? DEFAULT_CONTEXT_WINDOW,
   };
 }

@@ -5,6 +5,7 @@
 // go to the API as stored, minus Codex's internal bookkeeping field.
 import type { Json, JsonObject } from "../rollout/line.js";
 import type { RolloutItem } from "../store/types.js";
+import { AGENTS_MD_HEADING } from "../context/agents-md.js";
 import { usageFromRollout, type TokenUsage } from "./token-usage.js";
 
 /** Response item kinds the model gets back as input. */
@@ -43,9 +44,15 @@ const textOf = (p: JsonObject): string =>
     .map((c) => (c && typeof c === "object" && !Array.isArray(c) && typeof c.text === "string" ? c.text : ""))
     .join("");
 
-/** A user message the user typed (not an injected `<environment_context>`, `<turn_aborted>`… block). */
+const partTexts = (p: JsonObject): string[] =>
+  (Array.isArray(p.content) ? p.content : []).map((c) => (c && typeof c === "object" && !Array.isArray(c) && typeof c.text === "string" ? c.text.trimStart() : ""));
+
+/** Injected context (`<environment_context>`, `<turn_aborted>`…, the AGENTS.md message), not typed by the user. */
+const isInjected = (text: string) => text.startsWith("<") || text.startsWith(AGENTS_MD_HEADING);
+
+/** A user message the user typed (not injected context). */
 export function isUserTurnMessage(p: JsonObject): boolean {
-  return p.type === "message" && p.role === "user" && !textOf(p).trimStart().startsWith("<");
+  return p.type === "message" && p.role === "user" && !isInjected(textOf(p).trimStart());
 }
 
 export class ConversationHistory {
@@ -87,7 +94,7 @@ export class ConversationHistory {
   }
 
   hasEnvironmentContext(): boolean {
-    return this.items.some((p) => p.type === "message" && p.role === "user" && textOf(p).trimStart().startsWith("<environment_context>"));
+    return this.items.some((p) => p.type === "message" && p.role === "user" && partTexts(p).some((t) => t.startsWith("<environment_context>")));
   }
 
   /** The request `input`. */

@@ -21,3 +21,5 @@ export { goalTools, GOAL_TOOL_NAMES, type GoalToolHost } from "./tools/goals.js"
 export { execCommandTool, EXEC_COMMAND_SPEC } from "./tools/exec-command.js";
 export { uuidv7 } from "./ids.js";
 export type { TurnTelemetry, TurnTelemetrySink } from "./telemetry.js";
+export type { TurnContextSource } from "./context-source.js";
+export { fallbackModelInfo, modelInfoFromCatalogue, type ModelInfo } from "./model-info.js";

@@ -12,6 +12,7 @@ import type { Json, JsonObject } from "../rollout/line.js";
 import { VERSION } from "../version.js";
 import type { ProviderConfig } from "./config.js";
 import { SseDecoder } from "./sse.js";
+import { fallbackModelInfo, modelInfoFromCatalogue, type ModelInfo } from "./model-info.js";
 import { usageFromResponses, type TokenUsage } from "./token-usage.js";
 
 /** The request body, without `stream` (always true). */
@@ -46,6 +47,8 @@ export interface StreamOptions {
 }
 
 export interface ModelClient {
+  /** What the model supports (from the provider's catalogue); clients without one get the defaults. */
+  modelInfo?(model: string): Promise<ModelInfo>;
   stream(request: ModelRequest, opts?: StreamOptions): AsyncGenerator<ModelStreamEvent, void, undefined>;
   /** How many times the turn may re-issue a request whose stream broke. */
   readonly streamMaxRetries: number;
@@ -169,6 +172,24 @@ export class ResponsesClient implements ModelClient {
 
   get streamMaxRetries(): number {
     return this.provider.streamMaxRetries;
+  }
+
+  private catalogue: Promise<Json | undefined> | null = null;
+
+  /** The provider's model catalogue (`GET /models`, fetched once); a provider without one gives the defaults. */
+  async modelInfo(model: string): Promise<ModelInfo> {
+    this.catalogue ??= (async () => {
+      try {
+        const u = new URL(`${this.provider.baseUrl}/models`);
+        for (const [k, v] of Object.entries(this.provider.queryParams)) u.searchParams.set(k, v);
+        const res = await this.fetchImpl(u.toString(), { headers: { ...this.headers(), accept: "application/json" }, signal: AbortSignal.timeout(10_000) });
+        return res.ok ? ((await res.json()) as Json) : undefined;
+      } catch {
+        return undefined;
+      }
+    })();
+    const answer = await this.catalogue;
+    return answer === undefined ? fallbackModelInfo(model) : modelInfoFromCatalogue(model, answer);
   }
 
   /** `${base_url}/responses` with the provider's query parameters. */

@@ -10,6 +10,7 @@ import type { RolloutItem } from "../store/types.js";
 import { turnErrorFrom } from "../history/turn-error.js";
 import { uuidv7 } from "./ids.js";
 import { defaultBackoffMs, ModelError, type ModelRequest } from "./model-client.js";
+import { fallbackModelInfo, type ModelInfo } from "./model-info.js";
 import * as R from "./rollout-items.js";
 import type { AgentSession } from "./session.js";
 import { usageBreakdown, type TokenUsage } from "./token-usage.js";
@@ -17,8 +18,6 @@ import type { ToolCalls } from "./tool-calls.js";
 import type { TurnControl } from "./turn-control.js";
 import type { TurnOutput } from "./turn-output.js";
 
-/** Models that get a `reasoning` request field even without a configured effort. */
-const REASONING_MODEL = /^(o\d|gpt-5|codex)/i;
 
 /** An output item announced (item/started) and not yet done. */
 interface OpenItem {
@@ -82,27 +81,44 @@ export class ModelRounds {
     }
   }
 
-  private request(): ModelRequest {
+  private modelInfo: { model: string; info: Promise<ModelInfo> } | null = null;
+
+  private infoFor(model: string): Promise<ModelInfo> {
+    const client = this.session.internals.opts.client;
+    if (this.modelInfo?.model !== model) this.modelInfo = { model, info: client.modelInfo ? client.modelInfo(model).catch(() => fallbackModelInfo(model)) : Promise.resolve(fallbackModelInfo(model)) };
+    return this.modelInfo.info;
+  }
+
+  private async request(): Promise<ModelRequest> {
     const s = this.session.settings;
+    const internals = this.session.internals;
+    const info = await this.infoFor(s.model);
+    // base instructions travel as the first developer message; they are not part of the recorded conversation
+    const base = { type: "message", role: "developer", content: [{ type: "input_text", text: internals.baseInstructions() }] };
     const req: ModelRequest = {
       model: s.model,
-      input: this.session.internals.conversation.input(),
-      tools: this.session.tools.specs(),
+      input: [base, ...internals.conversation.input()],
+      tools: this.session.tools.specs({ sandboxMode: s.sandboxMode }),
       tool_choice: "auto",
       parallel_tool_calls: true,
-      store: false,
-      prompt_cache_key: this.threadId,
     };
-    const instructions = this.session.internals.opts.baseInstructions;
-    if (instructions) req.instructions = instructions;
-    if (s.reasoningEffort || REASONING_MODEL.test(s.model)) {
+    if (info.supportsReasoningSummaries) {
       const r: JsonObject = {};
-      if (s.reasoningEffort) r.effort = s.reasoningEffort;
+      const effort = s.reasoningEffort ?? info.defaultReasoningEffort;
+      if (effort) r.effort = effort;
       if (s.reasoningSummary && s.reasoningSummary !== "none") r.summary = s.reasoningSummary;
       req.reasoning = r;
-      req.include = ["reasoning.encrypted_content"];
     }
+    req.store = false;
+    if (info.supportsEncryptedReasoning) req.include = ["reasoning.encrypted_content"];
+    req.prompt_cache_key = this.threadId;
+    req.client_metadata = this.clientMetadata();
     return req;
+  }
+
+  /** Who is asking, for the provider's logs and caching: the thread (session), the turn and its chain. Spool's own ids, no client identity. */
+  private clientMetadata(): JsonObject {
+    return { session_id: this.threadId, thread_id: this.threadId, turn_id: this.turnId, root_turn_id: this.session.activeTurn?.rootTurnId ?? this.turnId };
   }
 
   private async streamOnce(response: { id: string | null }): Promise<JsonObject[]> {
@@ -127,7 +143,7 @@ export class ModelRounds {
     };
 
     const ids = { threadId: this.threadId, turnId: this.turnId };
-    for await (const ev of this.session.internals.opts.client.stream(this.request(), { signal: this.control.signal, threadId: this.threadId })) {
+    for await (const ev of this.session.internals.opts.client.stream(await this.request(), { signal: this.control.signal, threadId: this.threadId })) {
       switch (ev.type) {
         case "created":
           response.id = ev.responseId ?? response.id;

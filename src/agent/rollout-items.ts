@@ -16,6 +16,7 @@ import type { RolloutItem } from "../store/types.js";
 import { coreItemToThreadItem } from "../history/items.js";
 import type { ApprovalPolicy, SandboxMode } from "./config.js";
 import type { TokenUsage } from "./token-usage.js";
+import { localDateAndZone } from "../context/clock.js";
 
 export const ev = (payload: JsonObject): RolloutItem => ({ type: "event_msg", payload });
 export const ri = (payload: JsonObject): RolloutItem => ({ type: "response_item", payload });
@@ -47,12 +48,12 @@ export interface TurnAttribution {
  * `task_started`. A turn with an attribution records it as Codex does (`turn_attribution` with the
  * trigger, the parent turn and the root of the chain; the turn's `root_turn_id` is the chain's).
  */
-export function taskStarted(turnId: string, startedAt: number, contextWindow: number, opts: { rootTurnId?: string; attribution?: TurnAttribution | null } = {}): RolloutItem {
+export function taskStarted(turnId: string, startedAt: number, contextWindow: number, opts: { rootTurnId?: string; attribution?: TurnAttribution | null; collaborationMode?: string } = {}): RolloutItem {
   const root = opts.rootTurnId ?? turnId;
   const p: JsonObject = { type: "task_started" };
   const a = opts.attribution;
   if (a) p.turn_attribution = { turn_id: turnId, turn_trigger: a.trigger, parent_turn_id: a.parentTurnId, initiating_agent_path: null, root_turn_id: root };
-  return ev(Object.assign(p, { turn_id: turnId, root_turn_id: root, started_at: startedAt, model_context_window: contextWindow, collaboration_mode_kind: "default" }));
+  return ev(Object.assign(p, { turn_id: turnId, root_turn_id: root, started_at: startedAt, model_context_window: contextWindow, collaboration_mode_kind: opts.collaborationMode ?? "default" }));
 }
 
 export function sandboxPolicy(mode: SandboxMode): JsonObject {
@@ -73,12 +74,7 @@ export interface TurnContextFields {
   now: Date;
 }
 
-/** Local date (YYYY-MM-DD) and IANA time zone, as `turn_context` and the environment context carry them. */
-export function localDateAndZone(now: Date): { date: string; timezone: string } {
-  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone || "Etc/UTC";
-  const p = (n: number) => String(n).padStart(2, "0");
-  return { date: `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`, timezone };
-}
+export { localDateAndZone };
 
 export function turnContext(f: TurnContextFields): RolloutItem {
   const { date, timezone } = localDateAndZone(f.now);
@@ -95,15 +91,6 @@ export function turnContext(f: TurnContextFields): RolloutItem {
   if (f.effort) p.effort = f.effort;
   p.summary = f.summary;
   return { type: "turn_context", payload: p };
-}
-
-/** The `<environment_context>` user message a thread's first turn gives the model. */
-export function environmentContext(cwd: string, now: Date, approvalPolicy: ApprovalPolicy, sandboxMode: SandboxMode): RolloutItem {
-  const { date, timezone } = localDateAndZone(now);
-  const text =
-    `<environment_context>\n  <cwd>${cwd}</cwd>\n  <shell>bash</shell>\n  <current_date>${date}</current_date>\n  <timezone>${timezone}</timezone>\n` +
-    `  <approval_policy>${approvalPolicy}</approval_policy>\n  <sandbox_mode>${sandboxMode}</sandbox_mode>\n</environment_context>`;
-  return ri({ type: "message", role: "user", content: [{ type: "input_text", text }] });
 }
 
 export function taskComplete(f: {
@@ -257,7 +244,7 @@ export function webSearch(threadId: string, turnId: string, id: string, item: Js
   };
 }
 
-export function functionCallOutput(callId: string, output: string, custom = false): RolloutItem {
+export function functionCallOutput(callId: string, output: string | Json[], custom = false): RolloutItem {
   return ri({ type: custom ? "custom_tool_call_output" : "function_call_output", call_id: callId, output });
 }
 

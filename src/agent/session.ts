@@ -8,9 +8,9 @@
 // each model request (no round of their own); a turn can start from raw items instead of a user
 // message (`rawInput`, no userMessage item) with a `turn_attribution` (a goal continuation:
 // trigger "goal", the previous turn as parent, the chain's root as the turn's root).
-import type { Json } from "../rollout/line.js";
+import type { Json, JsonObject } from "../rollout/line.js";
 import type { RolloutItem } from "../store/types.js";
-import type { AgentConfig, ApprovalPolicy, SandboxMode, WebSearchMode, WorkspaceWriteOptions } from "./config.js";
+import type { AgentConfig, ApprovalPolicy, CollaborationMode, SandboxMode, WebSearchMode, WorkspaceWriteOptions } from "./config.js";
 import { DEFAULT_CONTEXT_WINDOW } from "./config.js";
 import { DEFAULT_WORKSPACE_WRITE } from "../sandbox/policy.js";
 import { SessionApprovals, type ApprovalHandler, type TurnNotification } from "./events.js";
@@ -24,6 +24,9 @@ import { defaultToolRegistry } from "./tools/defaults.js";
 import type { FunctionTool, ToolRegistry } from "./tools/registry.js";
 import { RunningTurn, type TurnResult } from "./turn.js";
 import type { ExecPolicy } from "./execpolicy.js";
+import { toldSettings, type TurnContextSource } from "./context-source.js";
+import { WorkspaceContext } from "../context/workspace-context.js";
+import type { ContextSettings } from "../context/types.js";
 
 export type { TurnAttribution, UserInput } from "./rollout-items.js";
 
@@ -39,6 +42,8 @@ export interface TurnSettings {
   /** auto, concise, detailed, none. */
   reasoningSummary: string;
   contextWindow: number;
+  /** "plan" enables request_user_input. */
+  collaborationMode: CollaborationMode;
 }
 
 export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | "model">> {
@@ -46,15 +51,20 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
   cwd: string;
   model: string;
   client: ModelClient;
-  /** Sent as the request's `instructions` (the thread's base instructions). */
+  /** The thread's base instructions (the first developer message of every request); else the context source's. */
   baseInstructions?: string | null;
+  /** Builds the model's context (instructions, AGENTS.md, skills, permissions, environment); default: the workspace's, without a home. */
+  context?: TurnContextSource;
   /** The thread's rollout so far (model input, token totals, whether context was given). */
   history?: readonly RolloutItem[];
   /** Replaces the default tools (exec_command + web_search). */
   tools?: ToolRegistry;
   /** More function tools (the goal tools…), added to the default or given registry. */
   extraTools?: FunctionTool[];
-  webSearch?: WebSearchMode;
+  /** `web_search` from config; null or absent: by the turn's sandbox (live without one, else cached). */
+  webSearch?: WebSearchMode | null;
+  /** Asks the user request_user_input's questions (`item/tool/requestUserInput`); the answer, or null when cancelled. Without it the tool is cancelled. */
+  requestUserInput?: (params: JsonObject, opts: { signal: AbortSignal }) => Promise<JsonObject | null>;
   /** Asked before escalated commands and out-of-workspace patches; without it they are declined. */
   requestApproval?: ApprovalHandler;
   onEvent?: (n: TurnNotification) => void;
@@ -120,6 +130,9 @@ export class AgentSession {
   private last: TokenUsage | null = null;
   private current: RunningTurn | null = null;
   private last_: TurnRef | null;
+  private readonly context: TurnContextSource;
+  /** The settings the model was last told about (null: no context given yet). */
+  private told: ContextSettings | null;
 
   constructor(opts: AgentSessionOptions) {
     this.opts = opts;
@@ -133,6 +146,7 @@ export class AgentSession {
       reasoningEffort: opts.reasoningEffort ?? null,
       reasoningSummary: opts.reasoningSummary ?? "auto",
       contextWindow: opts.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
+      collaborationMode: opts.collaborationMode ?? "default",
     };
     this.tools = opts.tools ?? defaultToolRegistry(opts.webSearch);
     if (opts.extraTools) this.tools.register(...opts.extraTools);
@@ -140,6 +154,8 @@ export class AgentSession {
     this.conversation = ConversationHistory.fromRollout(history);
     this.totals = lastTokenTotals(history) ?? zeroUsage();
     this.last_ = lastTurnOf(history);
+    this.context = opts.context ?? new WorkspaceContext({ env: opts.env });
+    this.told = toldSettings(history, this.conversation.hasEnvironmentContext());
   }
 
   /** A session configured from config.toml (model, provider, policies, reasoning, web search). */
@@ -213,6 +229,14 @@ export class AgentSession {
     return {
       opts: this.opts,
       conversation: this.conversation,
+      baseInstructions: () => this.opts.baseInstructions || this.context.baseInstructions(),
+      /** The context items for a turn starting now with the session's settings (and remembers them as told). */
+      contextItems: (now: Date) => {
+        const next: ContextSettings = { cwd: this.settings.cwd, approvalPolicy: this.settings.approvalPolicy, sandboxMode: this.settings.sandboxMode };
+        const items = this.context.items(next, this.told, now);
+        this.told = next;
+        return items;
+      },
       addUsage: (u: TokenUsage) => {
         this.last = u;
         this.totals = addUsage(this.totals, u);

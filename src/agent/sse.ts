@@ -1,6 +1,7 @@
-// A Server-Sent Events decoder (the WHATWG event-stream format): bytes in, `{event, data}` out.
-// Lines end with LF, CR or CRLF; `data:` lines of one event are joined with "\n"; a blank line
-// dispatches; comments (`:`) and `id:`/`retry:` fields are ignored.
+// Server-Sent Events from a byte stream: the `eventsource-parser` library does the WHATWG
+// event-stream parsing (line endings, multi-line data, comments, fields); this wrapper decodes
+// UTF-8 across chunk boundaries and hands back the events each chunk completed.
+import { createParser, type EventSourceParser } from "eventsource-parser";
 
 export interface SseEvent {
   event: string;
@@ -9,56 +10,26 @@ export interface SseEvent {
 
 export class SseDecoder {
   private readonly utf8 = new TextDecoder("utf-8");
-  private buf = "";
-  private event = "";
-  private data: string[] = [];
-  private sawCr = false;
+  private readonly parser: EventSourceParser;
+  private pending: SseEvent[] = [];
+
+  constructor() {
+    this.parser = createParser({ onEvent: (e) => this.pending.push({ event: e.event || "message", data: e.data }) });
+  }
 
   /** Feeds a chunk; returns the events it completed. */
   push(chunk: Uint8Array | string): SseEvent[] {
-    let text = typeof chunk === "string" ? chunk : this.utf8.decode(chunk, { stream: true });
-    if (this.sawCr && text.startsWith("\n")) text = text.slice(1);
-    this.sawCr = false;
-    this.buf += text;
-    const out: SseEvent[] = [];
-    let start = 0;
-    for (let i = 0; i < this.buf.length; i++) {
-      const c = this.buf.charCodeAt(i);
-      if (c !== 10 && c !== 13) continue;
-      this.line(this.buf.slice(start, i), out);
-      if (c === 13) {
-        if (i + 1 < this.buf.length) {
-          if (this.buf.charCodeAt(i + 1) === 10) i++;
-        } else this.sawCr = true;
-      }
-      start = i + 1;
-    }
-    this.buf = this.buf.slice(start);
+    this.parser.feed(typeof chunk === "string" ? chunk : this.utf8.decode(chunk, { stream: true }));
+    const out = this.pending;
+    this.pending = [];
     return out;
   }
 
   /** End of stream: an event not terminated by a blank line is dropped (per the spec). */
   end(): SseEvent[] {
-    this.buf += this.utf8.decode();
-    this.buf = "";
-    this.event = "";
-    this.data = [];
+    this.utf8.decode();
+    this.parser.reset();
+    this.pending = [];
     return [];
-  }
-
-  private line(line: string, out: SseEvent[]): void {
-    if (line === "") {
-      if (this.data.length > 0) out.push({ event: this.event || "message", data: this.data.join("\n") });
-      this.event = "";
-      this.data = [];
-      return;
-    }
-    if (line.startsWith(":")) return;
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? "" : line.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
-    if (field === "event") this.event = value;
-    else if (field === "data") this.data.push(value);
   }
 }

@@ -4,7 +4,7 @@
 // tracked from when it is recorded (`recorded`) until it is answered; an ending turn answers the
 // rest "aborted" (`answerUnanswered`). A handler's approval request goes to the session's
 // ApprovalHandler (declined without one) and is abandoned when the turn stops.
-import type { JsonObject } from "../rollout/line.js";
+import type { Json, JsonObject } from "../rollout/line.js";
 import type { RolloutItem } from "../store/types.js";
 import type { ApprovalDecision, ApprovalHandler, ApprovalKind } from "./events.js";
 import * as R from "./rollout-items.js";
@@ -48,7 +48,7 @@ export class ToolCalls {
       const callId = String(call.call_id);
       const custom = call.type === "custom_tool_call";
       const name = typeof call.name === "string" ? call.name : String(call.type);
-      let output: string;
+      let output: string | Json[];
       let interrupt = false;
       let success = false;
       const telemetry = this.session.internals.opts.onTelemetry;
@@ -70,7 +70,7 @@ export class ToolCalls {
         if (args) {
           try {
             const r = await tool.handle(args, this.context(callId));
-            output = r.output;
+            output = r.contentItems ?? r.output;
             interrupt = r.interruptTurn === true;
             success = r.success !== false;
           } catch (e) {
@@ -117,8 +117,16 @@ export class ToolCalls {
       now: () => this.now(),
       notify: (n) => this.output.notify(n),
       emitRollout: (items) => this.output.emit(items),
+      collaborationMode: s.collaborationMode,
+      requestUserInput: (params) => this.requestUserInput(params),
       requestApproval: (kind, params) => this.requestApproval(kind, params),
     };
+  }
+
+  private async requestUserInput(params: JsonObject): Promise<JsonObject | null> {
+    const handler = this.session.internals.opts.requestUserInput;
+    if (!handler) return null;
+    return await this.control.untilStopped((signal) => handler(params, { signal }));
   }
 
   private async requestApproval(kind: ApprovalKind, params: Parameters<ApprovalHandler>[1]): Promise<ApprovalDecision> {

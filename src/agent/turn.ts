@@ -116,10 +116,11 @@ export class RunningTurn {
   private async run(): Promise<TurnResult> {
     this.startedMs = this.now();
     this.startedAt = Math.floor(this.startedMs / 1000);
-    const conv = this.session.internals.conversation;
     try {
       const head: RolloutItem[] = [
-        R.taskStarted(this.id, this.startedAt, this.s.contextWindow, { rootTurnId: this.rootTurnId, attribution: this.attribution }),
+        R.taskStarted(this.id, this.startedAt, this.s.contextWindow, { rootTurnId: this.rootTurnId, attribution: this.attribution, collaborationMode: this.s.collaborationMode }),
+        // what the model is told besides the conversation: all of it on a thread's first turn, then what changed
+        ...this.session.internals.contextItems(new Date(this.startedMs)),
         R.turnContext({
           turnId: this.id,
           rootTurnId: this.rootTurnId,
@@ -132,7 +133,6 @@ export class RunningTurn {
           now: new Date(this.startedMs),
         }),
       ];
-      if (!conv.hasEnvironmentContext()) head.push(R.environmentContext(this.s.cwd, new Date(this.startedMs), this.s.approvalPolicy, this.s.sandboxMode));
       await this.output.emit(head);
       this.o.onTelemetry?.({ type: "turnStarted", threadId: this.threadId, turnId: this.id, trigger: this.attribution?.trigger ?? null });
       this.output.notify({ method: "turn/started", params: { threadId: this.threadId, turn: this.turnView("inProgress", [], "notLoaded", null, null, null) } });

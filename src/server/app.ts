@@ -16,6 +16,9 @@ import { registerThreadWriteMethods } from "./methods/threads-write.js";
 import { registerTurnMethods } from "./methods/turns.js";
 import { registerLiveOverlays } from "./methods/live-overlay.js";
 import { registerGoalMethods } from "./methods/goals.js";
+import { registerSkillMethods } from "./methods/skills.js";
+import { SkillsService } from "../skills/index.js";
+import { contextOptionsFromConfig, WorkspaceContext } from "../context/index.js";
 import { GoalsFeature } from "./goals-feature.js";
 import { registerClientBootstrap } from "./client-bootstrap.js";
 import { ServerRequests } from "./server-requests.js";
@@ -57,6 +60,10 @@ export class AppServer {
   readonly analytics: AnalyticsClient;
   /** Goals, unless switched off. */
   readonly goals: GoalsFeature | null;
+  /** The home's and workspaces' skills (skills/* methods and the model's skill list). */
+  readonly skills: SkillsService;
+  /** What every thread's model is told besides its conversation. */
+  readonly context: WorkspaceContext;
   private readonly opts: AppServerOptions;
   private registry: ThreadRegistry | null = null;
   private readonly threadQueue = new KeyedQueue();
@@ -79,6 +86,9 @@ export class AppServer {
     registerThreadWriteMethods(this);
     registerTurnMethods(this);
     registerLiveOverlays(this);
+    this.skills = new SkillsService({ codexHome: opts.home });
+    this.context = new WorkspaceContext({ codexHome: opts.home, ...contextOptionsFromConfig(this.config, opts.home), skills: this.skills, env: opts.commandEnv });
+    registerSkillMethods(this, this.skills);
     this.analytics = createAnalytics({ home: opts.home, config: this.config, log: this.log, env: opts.env }).client;
     registerClientBootstrap(this, opts.env);
     if (goalsEnabled(this.config)) this.goals = new GoalsFeature(this);
@@ -143,6 +153,7 @@ export class AppServer {
         extensions: this.threadExtensions,
         resolvePath: (id) => this.index.resolvePath(id),
         tracker: this.analytics,
+        context: this.context,
       });
     }
     return this.registry;

@@ -34,6 +34,7 @@ import type { AgentSession, ApprovalDecision, ApprovalKind, TurnNotification, Tu
 import { approvalMethod } from "../agent/index.js";
 import { uuidv7 } from "../agent/ids.js";
 import type { RolloutItem } from "../store/types.js";
+import type { JsonObject } from "../rollout/line.js";
 import type { LiveThread } from "../live/live-thread.js";
 import type { ThreadStatus } from "../protocol/v2.js";
 import { encodeNotification } from "./jsonrpc.js";
@@ -89,6 +90,8 @@ function decisionOf(answer: { result?: unknown; error?: unknown } | null): Appro
   if (d && typeof d === "object" && !Array.isArray(d)) return d as ApprovalDecision;
   return "decline";
 }
+
+const USER_INPUT_METHOD = "item/tool/requestUserInput";
 
 export class LoadedThread {
   readonly id: string;
@@ -158,7 +161,14 @@ export class LoadedThread {
   }
 
   private computeStatus(): ThreadStatus {
-    if (this.pendingApprovals > 0) return { type: "active", activeFlags: ["waitingOnApproval"] };
+    if (this.pendingApprovals > 0) {
+      // a question for the user (request_user_input) waits on user input, everything else on an approval
+      const pending = this.host.requests.forThread(this.id);
+      const flags: Array<"waitingOnApproval" | "waitingOnUserInput"> = [];
+      if (pending.some((r) => r.method !== USER_INPUT_METHOD) || pending.length === 0) flags.push("waitingOnApproval");
+      if (pending.some((r) => r.method === USER_INPUT_METHOD)) flags.push("waitingOnUserInput");
+      return { type: "active", activeFlags: flags };
+    }
     if (this.systemError) return { type: "systemError" };
     if (this.currentTurn !== null) return { type: "active", activeFlags: [] };
     return { type: "idle" };
@@ -426,11 +436,20 @@ export class LoadedThread {
   // ---------------------------------------------------------------- approvals
 
   /** AgentSession.requestApproval: a server request to every subscriber; resolves with the first answer. */
-  requestApproval = (kind: ApprovalKind, params: object, opts: { signal: AbortSignal }): Promise<ApprovalDecision> => {
-    const method = approvalMethod(kind);
+  requestApproval = (kind: ApprovalKind, params: object, opts: { signal: AbortSignal }): Promise<ApprovalDecision> => this.serverRequest(approvalMethod(kind), params, opts).then(decisionOf);
+
+  /** AgentSession.requestUserInput: `item/tool/requestUserInput`; the client's result, or null when cancelled or refused. */
+  requestUserInput = async (params: JsonObject, opts: { signal: AbortSignal }): Promise<JsonObject | null> => {
+    const answer = await this.serverRequest(USER_INPUT_METHOD, params, opts);
+    const r = answer && answer.error === undefined ? answer.result : null;
+    return r && typeof r === "object" && !Array.isArray(r) ? (r as JsonObject) : null;
+  };
+
+  /** A server request to every subscriber; resolves with the first answer, or null when it was cancelled (interrupt, turn end). */
+  private serverRequest(method: string, params: object, opts: { signal: AbortSignal }): Promise<{ result?: unknown; error?: unknown } | null> {
     const requests = this.host.requests;
     const id = requests.nextId();
-    return new Promise<ApprovalDecision>((resolve) => {
+    return new Promise((resolve) => {
       let settled = false;
       const onAbort = () => {
         const r = requests.take(id);
@@ -452,12 +471,12 @@ export class LoadedThread {
           this.out(() => this.toSubscribers("serverRequest/resolved", { threadId: this.id, requestId: id }));
           this.pendingApprovals--;
           this.updateStatus();
-          resolve(decisionOf(answer));
+          resolve(answer);
           this.host.maybeIdle(this);
         },
       };
       if (opts.signal.aborted) {
-        resolve("cancel");
+        resolve(null);
         return;
       }
       opts.signal.addEventListener("abort", onAbort, { once: true });
@@ -471,7 +490,7 @@ export class LoadedThread {
         for (const c of this.subscribers) if (c.sendRequest(id, method, params)) tracker?.trackServerRequest(c.id, id, method, params);
       });
     });
-  };
+  }
 
   /** Cancels the thread's pending requests (turn transitions): each ends with serverRequest/resolved. */
   private cancelPendingRequests(): void {

@@ -7,7 +7,7 @@
 // clients start them for side work such as title generation) run through a second manager over
 // an in-memory store: nothing of them reaches the home (no rollout, index row or name line), so
 // they are never listed, and they are gone once unloaded.
-import { AgentSession, resolveAgentConfig, type AgentConfig, type FunctionTool, type TurnNotification } from "../agent/index.js";
+import { AgentSession, resolveAgentConfig, type TurnContextSource, type AgentConfig, type FunctionTool, type TurnNotification } from "../agent/index.js";
 import { uuidv7 } from "../agent/ids.js";
 import { HomeExecPolicy } from "../agent/execpolicy.js";
 import { ThreadManager } from "../live/thread-manager.js";
@@ -77,6 +77,8 @@ export interface RegistryOptions {
   extensions?: ThreadExtension[];
   /** Analytics. */
   tracker?: ThreadTracker;
+  /** Builds each thread's model context (instructions, AGENTS.md, skills, permissions, environment). */
+  context?: TurnContextSource;
 }
 
 export class ThreadRegistry implements ThreadHost {
@@ -203,6 +205,7 @@ export class ThreadRegistry implements ThreadHost {
       sandboxMode: settings.sandboxMode,
       reasoningEffort: settings.reasoningEffort,
       baseInstructions,
+      context: this.opts.context,
       history,
       extraTools: extraTools.length ? extraTools : undefined,
       env: this.opts.sessionEnv,
@@ -210,6 +213,7 @@ export class ThreadRegistry implements ThreadHost {
       onEvent: t.onEngineEvent,
       onTelemetry: t.onEngineTelemetry,
       requestApproval: t.requestApproval,
+      requestUserInput: t.requestUserInput,
       beforeModelRequest: t.beforeModelRequest,
       onRolloutItems: async (items) => {
         try {

@@ -4,7 +4,7 @@
 // whoever owns them; a tool registered under an existing name replaces it.
 import type { Json, JsonObject } from "../../rollout/line.js";
 import type { RolloutItem } from "../../store/types.js";
-import type { ApprovalPolicy, SandboxMode, WorkspaceWriteOptions } from "../config.js";
+import type { ApprovalPolicy, CollaborationMode, SandboxMode, WorkspaceWriteOptions } from "../config.js";
 import type { ApprovalDecision, ApprovalKind, CommandApprovalParams, FileChangeApprovalParams, SessionApprovals, TurnNotification } from "../events.js";
 import type { ExecPolicy } from "../execpolicy.js";
 
@@ -35,6 +35,10 @@ export interface ToolContext {
   notify(n: TurnNotification): void;
   /** Records rollout items (in order, before the call's function_call_output). */
   emitRollout(items: RolloutItem[]): Promise<void>;
+  /** The turn's collaboration mode (request_user_input works in "plan" only). */
+  collaborationMode: CollaborationMode;
+  /** Asks the user (`item/tool/requestUserInput` params); the client's answer, or null when cancelled. */
+  requestUserInput(params: JsonObject): Promise<JsonObject | null>;
   /** Asks the client; rejects with the abort reason if the turn is interrupted meanwhile. */
   requestApproval(kind: ApprovalKind, params: CommandApprovalParams | FileChangeApprovalParams): Promise<ApprovalDecision>;
 }
@@ -42,6 +46,8 @@ export interface ToolContext {
 export interface FunctionToolResult {
   /** The function_call_output text the model reads. */
   output: string;
+  /** Content items sent instead of the text (an `input_image`…). */
+  contentItems?: Json[];
   /** The user chose "cancel": the turn is interrupted after this output is recorded. */
   interruptTurn?: boolean;
   /** False when the output reports a failure (analytics); a handler that throws failed too. */
@@ -55,9 +61,16 @@ export interface FunctionTool {
   handle(args: JsonObject, ctx: ToolContext): Promise<FunctionToolResult>;
 }
 
+/** What a hosted tool's definition may depend on. */
+export interface HostedToolSettings {
+  sandboxMode: SandboxMode;
+}
+
+type HostedSpec = JsonObject | ((s: HostedToolSettings) => JsonObject | null);
+
 export class ToolRegistry {
   private readonly functions = new Map<string, FunctionTool>();
-  private readonly hosted = new Map<string, JsonObject>();
+  private readonly hosted = new Map<string, HostedSpec>();
 
   constructor(tools: FunctionTool[] = []) {
     for (const t of tools) this.register(t);
@@ -68,9 +81,9 @@ export class ToolRegistry {
     return this;
   }
 
-  /** A tool the model runs itself (e.g. `{type: "web_search"}`), keyed by its type. */
-  registerHosted(spec: JsonObject): this {
-    this.hosted.set(String(spec.type), spec);
+  /** A tool the model runs itself (e.g. `{type: "web_search"}`), keyed by its type; a function decides per turn (null: not offered). */
+  registerHosted(type: string, spec: HostedSpec): this {
+    this.hosted.set(type, spec);
     return this;
   }
 
@@ -87,7 +100,8 @@ export class ToolRegistry {
   }
 
   /** The `tools` array of a request: function tools in registration order, then hosted tools. */
-  specs(): Json[] {
-    return [...[...this.functions.values()].map((t) => t.spec), ...this.hosted.values()];
+  specs(settings: HostedToolSettings = { sandboxMode: "workspace-write" }): Json[] {
+    const hosted = [...this.hosted.values()].map((h) => (typeof h === "function" ? h(settings) : h)).filter((h): h is JsonObject => h !== null);
+    return [...[...this.functions.values()].map((t) => t.spec), ...hosted];
   }
 }

@@ -2,7 +2,10 @@
 // webSearch item), never executed here. Config `web_search`: "cached" (Codex's default, no live
 // fetches), "live", or "disabled" (not offered).
 import type { JsonObject } from "../../rollout/line.js";
-import type { WebSearchMode } from "../config.js";
+import type { SandboxMode, WebSearchMode } from "../config.js";
+
+/** Codex's default when config.toml sets no `web_search`: live web access only without a sandbox. */
+export const webSearchModeFor = (sandboxMode: SandboxMode): WebSearchMode => (sandboxMode === "danger-full-access" ? "live" : "cached");
 
 export function webSearchSpec(mode: WebSearchMode): JsonObject | null {
   if (mode === "disabled") return null;

@@ -35,6 +35,7 @@ const TurnStartParams = z
     model: z.string().nullish(),
     effort: z.string().nullish(),
     summary: z.string().nullish(),
+    collaborationMode: z.object({ mode: z.enum(["default", "plan"]) }).passthrough().nullish(),
   })
   .passthrough();
 
@@ -85,6 +86,7 @@ export function registerTurnMethods(app: AppServer): void {
     if (p.model) o.model = p.model;
     if (p.effort) o.reasoningEffort = p.effort;
     if (p.summary) o.reasoningSummary = p.summary;
+    if (p.collaborationMode) o.collaborationMode = p.collaborationMode.mode;
     return t.startTurn(input, o, uuidv7());
   });
 
