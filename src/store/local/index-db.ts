@@ -98,12 +98,16 @@ export function setIndexMeta(db: Database.Database, key: string, value: string |
  */
 export function openIndex(home: string, opts: { memory?: boolean } = {}): OpenedIndex {
   if (opts.memory) return { db: openMemoryDerivedDb(DERIVED), warning: null };
-  return openDerivedDb(indexPath(home), DERIVED, {
+  const opened = openDerivedDb(indexPath(home), DERIVED, {
     what: "index",
     inMemory: "an in-memory index",
     // another process holding the write lock must not stall every sync: find out now
     check: (db) => db.exec("BEGIN IMMEDIATE; COMMIT"),
   });
+  // SQLite's own default (2 MB) rather than better-sqlite3's 16 MB: a reconcile reads every row
+  // once, and a page cache that keeps them all would make memory grow with the home
+  opened.db.pragma("cache_size = -2000");
+  return opened;
 }
 
 export function metaFromRow(row: Pick<IndexRow, "state">): ThreadMetadata {

@@ -110,13 +110,6 @@ export class IndexRows {
     this.search.removeThread(id);
   }
 
-  /** Every row's file fingerprint, by id (read once by a full reconcile, dropped after it). */
-  allFiles(): Map<string, FileRow> {
-    const out = new Map<string, FileRow>();
-    for (const r of this.db.prepare("SELECT id, path, archived, file_size, file_mtime_ms, scan_offset, scan_lines FROM threads").all() as FileRow[]) out.set(r.id, r);
-    return out;
-  }
-
   /**
    * Replaces the stored session_index.jsonl names and rewrites the rows whose name changed
    * (only those: a rename touches one row, not the whole home). Returns how many changed.
