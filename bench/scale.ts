@@ -2,8 +2,10 @@
 // Codex and by Spool, each on its own fresh copy, twice: a cold start (no index or state DB yet)
 // and a warm restart on the same copy. Prints medians, ratios codex/spool and PASS/FAIL per target.
 //
-//   cold start      spawn -> thread/list pages through every thread (Spool answers initialize at
-//                   once and builds its index in the background; lists wait for that build)
+//   cold start      spawn -> thread/list pages through every thread, or through as many as the
+//                   server lists once that count holds for three polls (Codex stops at 10,000)
+//                   (Spool answers initialize at once and builds its index in the background;
+//                   lists wait for that build)
 //   warm start      spawn -> the first thread/list (limit 50) answered, after a restart
 //   thread/list     limit 50, medians on the warm process; searchTerm with hits and without
 //   peak RSS        VmHWM of the warm process
@@ -57,14 +59,21 @@ export async function benchScaleSide(start: (home: string) => RpcClient, home: s
   track(c);
   await c.initialize("spool-bench", { experimentalApi: true }, T);
   const cold_init_ms = now() - t0;
+  // until every thread is listed, or the count stops growing (Codex 0.169 lists at most 10,000
+  // rollouts of a home this size: its count is reported beside Spool's)
   let cold_total = 0;
-  for (;;) {
-    cold_total = await countAll(c, T);
+  // when the final count was first seen: the polls that confirm it do not count
+  let reachedAt = now();
+  for (let stable = 0; stable < 3; ) {
+    const n = await countAll(c, T);
+    stable = n > 0 && n === cold_total ? stable + 1 : 0;
+    if (n !== cold_total) reachedAt = now();
+    cold_total = n;
     if (cold_total >= cfg.threads) break;
     if (now() - t0 > T) throw new Error(`only ${cold_total}/${cfg.threads} threads listed after ${T} ms`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 1000));
   }
-  const cold_ready_ms = now() - t0;
+  const cold_ready_ms = reachedAt - t0;
   cfg.log(`cold: initialize ${cold_init_ms.toFixed(0)} ms, every thread listed after ${cold_ready_ms.toFixed(0)} ms`);
   const cold_peak_rss_mb = c.peakRssMb();
   await c.close(30000);

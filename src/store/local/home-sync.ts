@@ -40,6 +40,8 @@ export interface ReconcileContext {
   onProgress?: (p: SyncProgress) => void;
 }
 
+/** Files checked between two turns of the event loop. */
+const SLICE = 100;
 /** Files to fold from which worker threads pay for their start. */
 const WORKER_THRESHOLD = 64;
 /** Rows per write transaction. */
@@ -90,11 +92,12 @@ export async function reconcileHome(ctx: ReconcileContext): Promise<SyncStats> {
     );
   };
   try {
-    // one directory at a time: stat its files (cheap, synchronous) and fold the changed ones
-    for await (const dir of rolloutDirectories(ctx.home)) {
+    // one directory at a time, in slices: stat the files (cheap, synchronous; requests are
+    // answered between slices) and fold the changed ones
+    for await (const dirFiles of rolloutDirectories(ctx.home)) for (let at = 0; at < dirFiles.length; at += SLICE) {
       const jobs: Array<[FoldRequest, boolean]> = [];
       db.transaction(() => {
-        for (const f of dir) {
+        for (const f of dirFiles.slice(at, at + SLICE)) {
           const id = f.name.threadId;
           // after an interrupted move an id may be both active and archived: the active file wins
           if (f.archived && wasSeen.get(id)) continue;
