@@ -8,13 +8,15 @@
 // BENCH_SEARCH ("hello", matches a quarter of the threads), BENCH_SEARCH_MISS (matches none),
 // BENCH_ONLY (codex|spool), BENCH_LEGACY (1: rollouts without ordinals, as synth-home.mjs does),
 // BENCH_TIMEOUT_MS (600000), BENCH_KEEP=1 (keep the homes), BENCH_STRICT=1 (exit 1 unless all
-// targets pass), BENCH_OUT (bench/results/latest.json).
+// targets pass), BENCH_OUT (bench/results/latest.json), BENCH_SMALL=0 (skip the 2,000-thread run),
+// BENCH_SCALE_THREADS (20000; 0 skips the heavy-home run of bench/scale.ts), BENCH_SCALE_REPS (7).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
 import { synthHome, type SynthResult } from "./synth-home.js";
 import { benchServer, type ServerBenchResult, type Series } from "./server-bench.js";
+import { benchScaleSide, scaleRows, type ScaleRow, type ScaleSide } from "./scale.js";
 import { startCodex, codexBin, CODEX_VERSION } from "../test/helpers/codex.js";
 import { startSpool, spoolCommand } from "../test/helpers/spool.js";
 import { cacheDir, corpusFixtureDir, repoRoot } from "../test/helpers/paths.js";
@@ -43,6 +45,11 @@ const cfg = {
   keep: process.env.BENCH_KEEP === "1",
   strict: process.env.BENCH_STRICT === "1",
   out: process.env.BENCH_OUT ?? path.join(repoRoot(), "bench", "results", "latest.json"),
+  /** The 2,000-thread run (BENCH_SMALL=0 skips it). */
+  small: process.env.BENCH_SMALL !== "0",
+  /** The heavy-home run (bench/scale.ts); 0 skips it. */
+  scaleThreads: envNum("BENCH_SCALE_THREADS", 20000),
+  scaleReps: Math.max(1, envNum("BENCH_SCALE_REPS", 7)),
 };
 if (cfg.bigMb <= 0) throw new Error("BENCH_BIG_MB must be > 0 (the read benchmark needs the big thread)");
 
@@ -57,7 +64,7 @@ interface HomeManifest {
 }
 
 /** The synthetic home, built once per (size, source) and cached under .cache/bench-home/. */
-function benchHome(): { home: string; manifest: HomeManifest } {
+function benchHome(threads = cfg.threads, bigMb = cfg.bigMb): { home: string; manifest: HomeManifest } {
   const src = path.join(corpusFixtureDir(), "codex-home");
   if (!fs.existsSync(path.join(src, "sessions"))) throw new Error(`source rollouts missing: ${src}/sessions`);
   const h = crypto.createHash("sha256");
@@ -66,7 +73,7 @@ function benchHome(): { home: string; manifest: HomeManifest } {
     if (fs.statSync(p).isFile()) h.update(f).update(fs.readFileSync(p));
   }
   if (fs.existsSync(path.join(src, "config.toml"))) h.update(fs.readFileSync(path.join(src, "config.toml")));
-  const key = `v${SYNTH_VERSION}-n${cfg.threads}-big${cfg.bigMb}-${cfg.legacy ? "legacy" : "paginated"}-${h.digest("hex").slice(0, 10)}`;
+  const key = `v${SYNTH_VERSION}-n${threads}-big${bigMb}-${cfg.legacy ? "legacy" : "paginated"}-${h.digest("hex").slice(0, 10)}`;
   const dir = path.join(cacheDir("bench-home"), key);
   const manifestFile = path.join(dir, "manifest.json");
   if (fs.existsSync(manifestFile)) {
@@ -74,11 +81,11 @@ function benchHome(): { home: string; manifest: HomeManifest } {
     log(`home: cached ${dir}`);
     return { home: path.join(dir, "home"), manifest };
   }
-  log(`home: building ${cfg.threads} threads + one of ${cfg.bigMb} MB into ${dir} ...`);
+  log(`home: building ${threads} threads${bigMb ? ` + one of ${bigMb} MB` : ""} into ${dir} ...`);
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const t = performance.now();
-  const synth = synthHome(src, path.join(tmp, "home"), cfg.threads, { bigMb: cfg.bigMb, legacy: cfg.legacy });
+  const synth = synthHome(src, path.join(tmp, "home"), threads, { bigMb, legacy: cfg.legacy });
   const manifest: HomeManifest = { version: SYNTH_VERSION, key, synth: { ...synth, ids: [] }, builtAt: new Date().toISOString(), buildMs: Math.round(performance.now() - t) };
   fs.writeFileSync(path.join(tmp, "manifest.json"), JSON.stringify(manifest, null, 1));
   fs.rmSync(dir, { recursive: true, force: true });
@@ -182,7 +189,7 @@ async function main(): Promise<void> {
     codex: { ok: false, error: "skipped (BENCH_ONLY)" },
     spool: { ok: false, error: "skipped (BENCH_ONLY)" },
   };
-  for (const name of ["codex", "spool"] as const) if (!cfg.only || cfg.only === name) sides[name] = await runSide(name, home, manifest);
+  if (cfg.small) for (const name of ["codex", "spool"] as const) if (!cfg.only || cfg.only === name) sides[name] = await runSide(name, home, manifest);
 
   const c = sides.codex.ok ? sides.codex.result : undefined;
   const s = sides.spool.ok ? sides.spool.result : undefined;
@@ -226,23 +233,10 @@ async function main(): Promise<void> {
       if (v !== w) mismatches.push(`${k}: codex ${v}, spool ${w}`);
     }
 
-  const fmt = (v: number | null, unit: string): string => (v === null ? "-" : unit === "MB" ? v.toFixed(1) : v >= 100 ? v.toFixed(0) : v.toFixed(2));
-  const head = ["", "codex", "spool", "codex/spool", "target", ""];
-  const body = rows.map((r) => [
-    `${r.label} (${r.unit})`,
-    fmt(r.codex, r.unit),
-    fmt(r.spool, r.unit),
-    r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`,
-    r.target ?? "",
-    r.pass === null ? "" : r.pass ? "PASS" : "FAIL",
-  ]);
-  const widths = head.map((_, i) => Math.max(head[i].length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]): string => cells.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join("  ");
   const out: string[] = [];
   out.push("");
   out.push(`Spool vs Codex ${CODEX_VERSION}: ${manifest.synth.threads} threads + one of ${bigMbActual.toFixed(1)} MB; medians of ${cfg.reps} (reads ${cfg.readReps}); ${os.cpus().length} CPUs, node ${process.version}`);
-  out.push(line(head));
-  for (const b of body) out.push(line(b));
+  out.push(...table(rows));
   for (const name of ["codex", "spool"] as const) {
     const side = sides[name];
     if (!side.ok) out.push(`${name}: ${side.error}`);
@@ -253,6 +247,8 @@ async function main(): Promise<void> {
   const targets = rows.filter((r) => r.pass !== null);
   const passed = targets.filter((r) => r.pass).length;
   out.push(`targets: ${passed}/${targets.length} PASS`);
+  const scale = cfg.scaleThreads > 0 ? await scaleRun() : null;
+  if (scale) out.push(...scale.lines);
   const totalS = (performance.now() - started) / 1000;
   out.push(`bench time: ${totalS.toFixed(0)} s`);
   process.stdout.write(out.join("\n") + "\n");
@@ -266,6 +262,7 @@ async function main(): Promise<void> {
     rows,
     targets: { passed, total: targets.length },
     mismatches,
+    scale: scale?.json ?? null,
     servers: {
       codex: sides.codex.ok ? sides.codex.result : { error: sides.codex.error },
       spool: sides.spool.ok ? sides.spool.result : { error: sides.spool.error },
@@ -276,7 +273,59 @@ async function main(): Promise<void> {
   fs.writeFileSync(cfg.out, JSON.stringify(json, null, 1) + "\n");
   log(`results: ${cfg.out}`);
   cleanup();
-  if (cfg.strict && (passed < targets.length || mismatches.length)) process.exitCode = 1;
+  if (cfg.strict && (passed < targets.length || mismatches.length || (scale && !scale.allPass))) process.exitCode = 1;
+}
+
+/** The heavy-home run: both servers, cold then warm, on their own copies of a BENCH_SCALE_THREADS home. */
+async function scaleRun(): Promise<{ lines: string[]; json: object; allPass: boolean }> {
+  const { home } = benchHome(cfg.scaleThreads, 0);
+  const results: Record<"codex" | "spool", ScaleSide | null> = { codex: null, spool: null };
+  const errors: string[] = [];
+  for (const name of ["codex", "spool"] as const) {
+    if (cfg.only && cfg.only !== name) continue;
+    const copy = freshCopy(home, `${name}-scale`);
+    log(`\n== ${name}, ${cfg.scaleThreads} threads: ${copy}`);
+    let current: RpcClient | null = null;
+    try {
+      const start = (h: string) => (name === "codex" ? startCodex(h, { record: false }) : startSpool(h, { record: false }));
+      results[name] = await benchScaleSide(start, copy, { threads: cfg.scaleThreads, reps: cfg.scaleReps, searchHit: cfg.searchHit, searchMiss: cfg.searchMiss, timeoutMs: cfg.timeoutMs, log: (s) => log(`   ${name}: ${s}`) }, (c) => {
+        if (current) live.delete(current);
+        current = c;
+        if (c) live.add(c);
+      });
+    } catch (e) {
+      errors.push(`${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      log(`   ${errors[errors.length - 1]}`);
+      (current as RpcClient | null)?.kill("SIGKILL");
+    } finally {
+      if (!cfg.keep) {
+        fs.rmSync(copy, { recursive: true, force: true });
+        temps.delete(copy);
+      }
+    }
+  }
+  const rows: ScaleRow[] = scaleRows(results.codex, results.spool);
+  const lines = ["", `Heavy home: ${cfg.scaleThreads} threads; medians of ${cfg.scaleReps}; cold start then a warm restart on the same copy`, ...table(rows), ...errors];
+  const mismatches: string[] = [];
+  if (results.codex && results.spool)
+    for (const [k, v] of Object.entries(results.codex.answers)) {
+      const w = (results.spool.answers as Record<string, number>)[k];
+      if (v !== w) mismatches.push(`${k}: codex ${v}, spool ${w}`);
+    }
+  if (mismatches.length) lines.push(`WARNING: the servers answered differently: ${mismatches.join("; ")}`);
+  const targets = rows.filter((r) => r.pass !== null);
+  const passed = targets.filter((r) => r.pass).length;
+  lines.push(`targets (heavy home): ${passed}/${targets.length} PASS`);
+  return { lines, json: { threads: cfg.scaleThreads, rows, servers: results, errors, mismatches }, allPass: passed === targets.length && !mismatches.length };
+}
+
+function table(rows: Array<{ label: string; unit: string; codex: number | null; spool: number | null; ratio: number | null; target: string | null; pass: boolean | null }>): string[] {
+  const fmt = (v: number | null, unit: string): string => (v === null ? "-" : unit === "MB" ? v.toFixed(1) : v >= 100 ? v.toFixed(0) : v.toFixed(2));
+  const head = ["", "codex", "spool", "codex/spool", "target", ""];
+  const body = rows.map((r) => [`${r.label} (${r.unit})`, fmt(r.codex, r.unit), fmt(r.spool, r.unit), r.ratio === null ? "-" : `${r.ratio.toFixed(2)}x`, r.target ?? "", r.pass === null ? "" : r.pass ? "PASS" : "FAIL"]);
+  const widths = head.map((_, i) => Math.max(head[i].length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]): string => cells.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join("  ");
+  return [line(head), ...body.map(line)];
 }
 
 main().catch((e) => {

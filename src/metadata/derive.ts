@@ -178,10 +178,24 @@ export function reduceMetadata(m: ThreadMetadata, line: RolloutLine): ThreadMeta
   return m;
 }
 
+/** How much of a line's start the pre-filters look at: Codex writes both type tags within it. */
+export const METADATA_HEAD_BYTES = 256;
+
 /** Cheap pre-filter on the raw line: can this line change the metadata at all? */
 export function mayAffectMetadata(text: string): boolean {
-  const head = text.slice(0, 160);
+  const head = text.slice(0, METADATA_HEAD_BYTES);
   if (head.includes('"type":"session_meta"') || head.includes('"type":"turn_context"')) return true;
   if (!head.includes('"type":"event_msg"')) return false;
   return /"type":"(user_message|item_completed|token_count|thread_name_updated|thread_settings_applied|thread_goal_updated)"/.test(head);
+}
+
+/**
+ * The same pre-filter knowing the metadata folded so far: once a user event has set the preview,
+ * user events (most of a rollout's event lines) and goal objectives can no longer change it, so
+ * the scanner skips them without parsing. False positives only cost a parse; the reducer decides.
+ */
+export function mayChangeMetadata(head: string, m: ThreadMetadata): boolean {
+  if (!mayAffectMetadata(head)) return false;
+  if (!m.hasUserEvent || !m.preview) return true;
+  return !/"type":"(user_message|item_completed|thread_goal_updated)"/.test(head);
 }

@@ -53,6 +53,31 @@ export interface FoundRollout {
   archived: boolean;
 }
 
+/**
+ * Yields a home's rollout files one directory at a time: every sessions/ date directory, then
+ * archived_sessions/ (so a caller holds one directory's names at a time, never the whole home).
+ */
+export async function* rolloutDirectories(home: string): AsyncGenerator<FoundRollout[]> {
+  async function* walk(dir: string, depth: number, archived: boolean): AsyncGenerator<FoundRollout[]> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    const files: FoundRollout[] = [];
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      const name = parseRolloutFileName(e.name);
+      if (name) files.push({ path: join(dir, e.name), name, archived });
+    }
+    if (files.length) yield files;
+    if (depth > 0) for (const e of entries) if (e.isDirectory()) yield* walk(join(dir, e.name), depth - 1, archived);
+  }
+  yield* walk(join(home, SESSIONS_DIR), 3, false);
+  yield* walk(join(home, ARCHIVED_DIR), 0, true);
+}
+
 /** Lists every rollout file of a home (active and archived). Unparseable names are skipped. */
 export async function listRolloutFiles(home: string): Promise<FoundRollout[]> {
   const out: FoundRollout[] = [];

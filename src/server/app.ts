@@ -109,11 +109,13 @@ export class AppServer {
     };
   }
 
-  /** Brings the index up to date with the JSONL before the first request is served. */
+  /**
+   * Starts serving at once: a trusted index answers while the home is reconciled in the
+   * background; a cold one is built in the background and lookups wait for it (home-index.ts).
+   */
   async start(): Promise<void> {
-    this.index.startWatching();
-    const stats = await this.index.sync();
-    this.log.info(stats, "index synced");
+    const t0 = performance.now();
+    void this.index.start().done.then((stats) => this.log.info({ ...stats, ms: Math.round(performance.now() - t0) }, "index reconciled"), () => {});
   }
 
   register(method: string, handler: MethodHandler): void {

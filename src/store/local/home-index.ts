@@ -1,210 +1,178 @@
-// Keeps Spool's SQLite index in step with a Codex home's JSONL files and answers list queries
-// from it. Files are re-read only when their size or mtime changed, and then only their tail.
+// Keeps Spool's SQLite index in step with a Codex home's JSONL files and answers lookups from it.
+//
+// Start-up does no per-file work: an index that was once completely built is trusted at once,
+// and the home is reconciled with it in the background (home-sync.ts) while lists are answered
+// from the rows (a row changes in one transaction, so a list never sees half of one). A new or
+// emptied index is built first: until that build is done, every lookup (thread/list included)
+// waits for it, so a list is never answered from a partial index. After that, a watcher says
+// which files changed (home-watcher.ts) and only those are re-read, and only their new tails.
 import type Database from "better-sqlite3";
-import { stat } from "node:fs/promises";
-import { mkdirSync, watch, type FSWatcher } from "node:fs";
-import { ARCHIVED_DIR, listRolloutFiles, parseRolloutFileName, SESSION_INDEX_FILE, SESSIONS_DIR } from "../../rollout/layout.js";
-import { readSessionIndex } from "../../rollout/session-index.js";
-import { buildThread, sourceKind } from "../../metadata/thread.js";
-import { metaFromRow, openIndex, type IndexRow } from "./index-db.js";
-import { scanRolloutMetadata } from "./scan.js";
-import { forEachLimit } from "../../util/pool.js";
+import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { ARCHIVED_DIR, parseRolloutFileName, SESSION_INDEX_FILE } from "../../rollout/layout.js";
+import { readSessionIndex } from "../../rollout/session-index.js";
+import { buildThread } from "../../metadata/thread.js";
 import type { Thread } from "../../protocol/v2.js";
-import type { ThreadMetadata } from "../../metadata/derive.js";
+import { getIndexMeta, META_KEYS, metaFromRow, openIndex, setIndexMeta, type IndexRow } from "./index-db.js";
+import { IndexRows } from "./index-rows.js";
+import { reconcileHome, type SyncProgress, type SyncStats } from "./home-sync.js";
+import { HomeWatcher, type HomeChanges } from "./home-watcher.js";
+import { scanRolloutMetadata } from "./scan.js";
+
+export type { SyncStats, SyncProgress } from "./home-sync.js";
 
 export interface HomeIndexOptions {
   home: string;
   defaultProvider: string;
   memory?: boolean;
-  /** Without file-change events, how stale a listing may be before the files are re-checked (ms). */
+  /** Without a watcher, how stale a listing may be before the files are re-checked (ms, default 1000). */
   maxStalenessMs?: number;
-  /** Watch the home for changes (default true): no change seen means no re-check is needed. */
+  /** Watch the home for changes (default true): changed files are then re-read one by one. */
   watch?: boolean;
   warn?: (msg: string) => void;
 }
 
-export interface SyncStats {
-  files: number;
-  scanned: number;
-  appended: number;
-  removed: number;
-  malformedLines: number;
-}
-
-type FileRow = Pick<IndexRow, "id" | "path" | "archived" | "file_size" | "file_mtime_ms" | "scan_offset" | "scan_lines" | "state">;
-
 export class HomeIndex {
   readonly db: Database.Database;
-  private names = new Map<string, string>();
-  private namesFingerprint = "";
-  private lastSync = 0;
+  private readonly rows: IndexRows;
+  private watcher: HomeWatcher | null = null;
+  private watching: Promise<void> | null = null;
+  private watchState: "off" | "starting" | "on" | "failed" = "off";
   private syncing: Promise<SyncStats> | null = null;
-  private watchers: FSWatcher[] = [];
-  /** Set by file events; while watching and clean, the index is known to be current. */
-  private dirty = true;
-  private readonly upsert: Database.Statement;
+  /** Ids written by the write path while a reconcile runs (it must not overwrite them). */
+  private touched: Set<string> | null = null;
+  /** Every rollout has been indexed once: the rows can be trusted without re-checking files. */
+  private complete: boolean;
+  private lastSync = 0;
+  private closed = false;
 
   constructor(private readonly opts: HomeIndexOptions) {
     const { db, warning } = openIndex(opts.home, { memory: opts.memory });
     if (warning) opts.warn?.(warning);
     this.db = db;
-    this.upsert = db.prepare(`INSERT OR REPLACE INTO threads(id, path, archived, file_size, file_mtime_ms, scan_offset, scan_lines, state,
-      created_at_ms, updated_at_ms, recency_at_ms, preview, name, model_provider, source_kind, cwd, parent_thread_id, thread_json)
-      VALUES (@id, @path, @archived, @file_size, @file_mtime_ms, @scan_offset, @scan_lines, @state, @created_at_ms, @updated_at_ms,
-      @recency_at_ms, @preview, @name, @model_provider, @source_kind, @cwd, @parent_thread_id, @thread_json)`);
+    this.rows = new IndexRows(db, opts.defaultProvider);
+    this.complete = getIndexMeta(db, META_KEYS.complete) === "1";
   }
 
   get home(): string {
     return this.opts.home;
   }
 
+  /** Whether the index has been completely built (lookups do not wait for a build). */
+  get built(): boolean {
+    return this.complete;
+  }
+
   close(): void {
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
+    this.closed = true;
+    void this.watcher?.close();
+    this.watcher = null;
     this.db.close();
   }
 
   /**
-   * Re-checks the files when something may have changed: a file event since the last check, or
-   * (without working watchers) a check older than the staleness bound. Listing then costs no I/O.
+   * Starts serving the home without waiting for anything: watches it, then reconciles the index
+   * with the files in the background (a cold index: builds it; lookups wait for that build).
+   * `done` settles when the first reconcile is over.
+   */
+  start(): { done: Promise<SyncStats> } {
+    const watched = this.startWatching();
+    // a trusted index answers at once; what changed while nobody watched is found by this pass
+    const done = watched.then(() => (this.closed ? noStats() : this.sync()));
+    done.catch((e: unknown) => {
+      if (!this.closed) this.opts.warn?.(`indexing ${this.home} failed: ${(e as Error).message}`);
+    });
+    return { done };
+  }
+
+  /** Starts the watcher (once); resolves when events flow, or when watching turned out impossible. */
+  startWatching(): Promise<void> {
+    if (this.opts.watch === false) return Promise.resolve();
+    this.watching ??= (async () => {
+      this.watchState = "starting";
+      const w = new HomeWatcher(this.home, (m) => this.opts.warn?.(m));
+      try {
+        await w.start();
+        if (this.closed) return void (await w.close());
+        this.watcher = w;
+        this.watchState = "on";
+      } catch (e) {
+        await w.close();
+        this.watchState = "failed";
+        this.opts.warn?.(`not watching ${this.home} for changes (${(e as Error).message}); re-checking files every second instead`);
+      }
+    })();
+    return this.watching;
+  }
+
+  /**
+   * Makes lookups current: waits for a cold build; with a watcher, re-reads the files it saw
+   * change (only those); without one, re-checks every file when the last check is older than the
+   * staleness bound. `force` re-checks every file (an id was not found).
    */
   async ensureFresh(force = false): Promise<void> {
-    if (!force) {
-      const age = Date.now() - this.lastSync;
-      const watching = this.watchers.length > 0;
-      if (watching ? !this.dirty && age < (this.opts.maxStalenessMs ?? 30_000) : age < (this.opts.maxStalenessMs ?? 1000)) return;
+    if (!this.complete || force) {
+      await this.sync();
+      return;
     }
-    await this.sync();
-  }
-
-  /** Starts watching sessions/, archived_sessions/ and session_index.jsonl for changes. */
-  startWatching(): void {
-    if (this.opts.watch === false || this.watchers.length) return;
-    const mark = () => {
-      this.dirty = true;
-    };
-    const { home } = this.opts;
-    try {
-      for (const dir of [SESSIONS_DIR, ARCHIVED_DIR]) mkdirSync(join(home, dir), { recursive: true });
-      this.watchers.push(watch(join(home, SESSIONS_DIR), { recursive: true }, mark));
-      this.watchers.push(watch(join(home, ARCHIVED_DIR), mark));
-      this.watchers.push(watch(home, (_e, f) => f === SESSION_INDEX_FILE && mark()));
-      for (const w of this.watchers) w.on("error", () => this.stopWatching());
-    } catch (e) {
-      this.opts.warn?.(`not watching ${home} for changes (${(e as Error).message}); re-checking files every second instead`);
-      this.stopWatching();
+    if (this.watcher?.active) {
+      if (this.watcher.dirty) await this.applyChanges(this.watcher.take());
+      return;
     }
+    // the watcher is starting: the reconcile that follows it finds what changed meanwhile
+    if (this.watchState === "starting") return;
+    if (Date.now() - this.lastSync >= (this.opts.maxStalenessMs ?? 1000)) await this.sync();
   }
 
-  private stopWatching(): void {
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
-    this.dirty = true;
-  }
-
-  /** One sync at a time; concurrent callers share it. */
-  sync(): Promise<SyncStats> {
+  /** One full reconcile at a time; concurrent callers share it. */
+  sync(opts: { onProgress?: (p: SyncProgress) => void } = {}): Promise<SyncStats> {
     if (!this.syncing) {
-      this.syncing = this.doSync().finally(() => {
+      this.syncing = this.doSync(opts.onProgress).finally(() => {
         this.syncing = null;
+        this.touched = null;
       });
     }
     return this.syncing;
   }
 
-  private async refreshNames(): Promise<boolean> {
-    const st = await stat(join(this.opts.home, SESSION_INDEX_FILE)).catch(() => null);
-    const fp = st ? `${st.size}:${st.mtimeMs}` : "";
-    if (fp === this.namesFingerprint) return false;
-    this.namesFingerprint = fp;
-    const entries = await readSessionIndex(this.opts.home);
-    this.names = new Map([...entries].map(([id, e]) => [id, e.thread_name]));
-    return true;
-  }
-
-  private async doSync(): Promise<SyncStats> {
+  private async doSync(onProgress?: (p: SyncProgress) => void): Promise<SyncStats> {
     const started = Date.now();
-    // events during the scan must trigger another one: clear before reading, not after
-    this.dirty = false;
-    const namesChanged = await this.refreshNames();
-    const files = await listRolloutFiles(this.opts.home);
-    const known = new Map<string, FileRow>();
-    for (const r of this.db.prepare("SELECT id, path, archived, file_size, file_mtime_ms, scan_offset, scan_lines, state FROM threads").all() as FileRow[]) known.set(r.id, r);
-    const stats: SyncStats = { files: files.length, scanned: 0, appended: 0, removed: 0, malformedLines: 0 };
-    // an id may exist both active and archived after an interrupted move: the active file wins
-    files.sort((a, b) => Number(b.archived) - Number(a.archived));
-    const seen = new Map<string, (typeof files)[number]>();
-    for (const f of files) seen.set(f.name.threadId, f);
-    const writes: IndexRow[] = [];
-    // bounded: each scan holds a read buffer, and a home can have many thousands of rollouts
-    await forEachLimit([...seen.values()], 8, async (f) => {
-        const st = await stat(f.path).catch(() => null);
-        if (!st) return;
-        const size = st.size;
-        const mtime = Math.floor(st.mtimeMs);
-        const row = known.get(f.name.threadId);
-        const unchanged = row && row.path === f.path && row.file_size === size && row.file_mtime_ms === mtime;
-        if (unchanged && !namesChanged) return;
-        let meta: ThreadMetadata;
-        let offset: number;
-        let lines: number;
-        if (unchanged) {
-          meta = metaFromRow(row);
-          offset = row.scan_offset;
-          lines = row.scan_lines;
-        } else {
-          const resume = row && row.path === f.path && size >= row.scan_offset ? { meta: metaFromRow(row), offset: row.scan_offset, lines: row.scan_lines } : undefined;
-          const r = await scanRolloutMetadata(f.path, resume);
-          if (resume) stats.appended++;
-          else stats.scanned++;
-          stats.malformedLines += r.malformed;
-          meta = r.meta;
-          offset = r.offset;
-          lines = r.lines;
-        }
-        if (!meta.id) meta.id = f.name.threadId;
-        writes.push(this.toRow(meta, { path: f.path, archived: f.archived, size, mtime, offset, lines }));
-    });
-    const removed = [...known.keys()].filter((id) => !seen.has(id));
-    stats.removed = removed.length;
-    const del = this.db.prepare("DELETE FROM threads WHERE id = ?");
-    this.db.transaction(() => {
-      for (const w of writes) this.upsert.run(w);
-      for (const id of removed) del.run(id);
-    })();
+    this.touched = new Set();
+    // changes seen from now on are re-read after this pass: take what is pending before it
+    this.watcher?.take();
+    await this.refreshNames();
+    const stats = await reconcileHome({ home: this.home, db: this.db, rows: this.rows, defaultProvider: this.opts.defaultProvider, touched: this.touched, onProgress });
+    if (!this.complete) {
+      setIndexMeta(this.db, META_KEYS.complete, "1");
+      this.complete = true;
+    }
     this.lastSync = started;
     return stats;
   }
 
-  private toRow(meta: ThreadMetadata, f: { path: string; archived: boolean; size: number; mtime: number; offset: number; lines: number }): IndexRow {
-    const name = this.names.get(meta.id) ?? meta.rolloutName;
-    const thread = buildThread({ meta, path: f.path, name, updatedAtMs: f.mtime, recencyAtMs: f.mtime, defaultProvider: this.opts.defaultProvider }, { forList: true });
-    return {
-      id: meta.id,
-      path: f.path,
-      archived: f.archived ? 1 : 0,
-      file_size: f.size,
-      file_mtime_ms: f.mtime,
-      scan_offset: f.offset,
-      scan_lines: f.lines,
-      state: JSON.stringify(meta),
-      created_at_ms: meta.createdAtMs,
-      updated_at_ms: f.mtime,
-      recency_at_ms: f.mtime,
-      preview: meta.preview,
-      name,
-      model_provider: thread.modelProvider,
-      source_kind: sourceKind(meta.source),
-      cwd: meta.cwd,
-      parent_thread_id: meta.parentThreadId,
-      thread_json: JSON.stringify(thread),
-    };
+  /** Re-reads what the watcher saw change: new directories' files, names, and each changed file. */
+  private async applyChanges(c: HomeChanges): Promise<void> {
+    if (c.rescan) {
+      await this.sync();
+      return;
+    }
+    for (const dir of c.dirs) for (const f of await rolloutFilesUnder(dir)) c.files.add(f);
+    if (c.names) await this.refreshNames();
+    for (const path of c.files) await this.refreshFile(path, { fromWatcher: true });
+  }
+
+  /** Loads session_index.jsonl into the index when it changed since it was last loaded. */
+  private async refreshNames(): Promise<void> {
+    const st = await stat(join(this.home, SESSION_INDEX_FILE)).catch(() => null);
+    const fp = st ? `${st.size}:${st.mtimeMs}` : "";
+    if (fp === (getIndexMeta(this.db, META_KEYS.namesFingerprint) ?? "")) return;
+    this.rows.replaceNames(await readSessionIndex(this.home));
+    setIndexMeta(this.db, META_KEYS.namesFingerprint, fp);
   }
 
   /** The stored row of a thread (active or archived), or null. */
   get(id: string): IndexRow | null {
-    return (this.db.prepare("SELECT * FROM threads WHERE id = ?").get(id) as IndexRow | undefined) ?? null;
+    return this.rows.get(id);
   }
 
   /** Full `Thread` (without turns) for thread/read. */
@@ -220,43 +188,42 @@ export class HomeIndex {
   }
 
   /**
-   * Brings one rollout's row up to date right after a writer made its bytes durable (the write
-   * path calls this after each fsync): folds only the file's new tail, never past `end` (the
-   * durable size), so the row never covers bytes that are not durable. `previousPath` names the
-   * same file before a rename (archive/unarchive): its folded state is kept, not rescanned. A
-   * changed session_index.jsonl (a name was set) runs a full sync instead, which rewrites every
-   * row's name. A file that is gone drops its row. Waits for a sync in flight first.
+   * Brings one rollout's row up to date (the write path calls this after each fsync; the watcher
+   * path for each changed file): folds only the file's new tail, never past `end` (the durable
+   * size), so the row never covers bytes that are not durable. `previousPath` names the same file
+   * before a rename (archive/unarchive): its folded state is kept, not rescanned. A changed
+   * session_index.jsonl is loaded first. A file that is gone drops its row.
    */
-  async refreshFile(path: string, opts: { previousPath?: string; end?: number } = {}): Promise<void> {
-    while (this.syncing) await this.syncing.catch(() => {});
+  async refreshFile(path: string, opts: { previousPath?: string; end?: number; fromWatcher?: boolean } = {}): Promise<void> {
     const parsed = parseRolloutFileName(basename(path));
     if (!parsed) throw new Error(`not a rollout file name: ${path}`);
     const id = parsed.threadId;
-    const idx = await stat(join(this.opts.home, SESSION_INDEX_FILE)).catch(() => null);
-    if ((idx ? `${idx.size}:${idx.mtimeMs}` : "") !== this.namesFingerprint) {
-      await this.sync();
-      return;
-    }
-    const row = this.db.prepare("SELECT id, path, archived, file_size, file_mtime_ms, scan_offset, scan_lines, state FROM threads WHERE id = ?").get(id) as FileRow | undefined;
+    this.touched?.add(id);
+    await this.refreshNames();
+    const row = this.rows.file(id);
     const st = await stat(path).catch(() => null);
     if (!st) {
-      if (row && row.path === path) this.db.prepare("DELETE FROM threads WHERE id = ?").run(id);
+      if (row && row.path === path) this.rows.remove(id);
       return;
     }
+    const archived = dirname(path) === join(this.home, ARCHIVED_DIR);
+    const same = row && (row.path === path || (opts.previousPath !== undefined && row.path === opts.previousPath));
+    // another file of the same thread: after an interrupted move the active one wins
+    if (row && !same && opts.fromWatcher && archived && !row.archived && (await stat(row.path).catch(() => null))) return;
     const size = Math.min(st.size, opts.end ?? Infinity);
     const mtime = Math.floor(st.mtimeMs);
-    const same = row && (row.path === path || (opts.previousPath !== undefined && row.path === opts.previousPath));
-    const resume = same && size >= row.scan_offset ? { meta: metaFromRow(row), offset: row.scan_offset, lines: row.scan_lines } : undefined;
+    if (same && row.path === path && row.file_size === size && row.file_mtime_ms === mtime) return;
+    const resume = same && size >= row.scan_offset ? { meta: metaFromRow(this.rows.get(id)!), offset: row.scan_offset, lines: row.scan_lines } : undefined;
     // only bytes up to `end` (what the writer has synced) are folded: never ahead of the JSONL
     const { meta, offset, lines } = await scanRolloutMetadata(path, resume, size);
     if (!meta.id) meta.id = id;
-    const archived = dirname(path) === join(this.opts.home, ARCHIVED_DIR);
-    this.upsert.run(this.toRow(meta, { path, archived, size, mtime, offset, lines }));
+    this.rows.write(this.rows.build(meta, { path, archived, size, mtime, offset, lines }));
   }
 
   /** Drops a thread's row (its files were deleted). */
   removeThread(id: string): void {
-    this.db.prepare("DELETE FROM threads WHERE id = ?").run(id);
+    this.touched?.add(id);
+    this.rows.remove(id);
   }
 
   /** Path of a thread's rollout, syncing once if it is not known yet. */
@@ -268,4 +235,12 @@ export class HomeIndex {
     }
     return row?.path ?? null;
   }
+}
+
+const noStats = (): SyncStats => ({ files: 0, scanned: 0, appended: 0, removed: 0, malformedLines: 0 });
+
+/** Rollout files anywhere under a directory (one that was just created). */
+async function rolloutFilesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && parseRolloutFileName(e.name)).map((e) => join(e.parentPath ?? e.path, e.name));
 }

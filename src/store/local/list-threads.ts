@@ -1,5 +1,6 @@
 // thread/list over the index: keyset pages on (timestamp ms, id), Codex's filters and cursors.
 import type Database from "better-sqlite3";
+import { indexableTerm, matchingThreadsSql } from "./search-index.js";
 
 export type SortKey = "created_at" | "updated_at" | "recency_at";
 export type SortDirection = "asc" | "desc";
@@ -66,9 +67,16 @@ export function listThreads(db: Database.Database, q: ListQuery): ListPage {
     args.push(...q.cwds);
   }
   if (q.searchTerm) {
-    // Codex matches the title case-sensitively: the name, else the first user message
-    where.push("(instr(preview, ?) > 0 OR instr(coalesce(name, ''), ?) > 0)");
-    args.push(q.searchTerm, q.searchTerm);
+    // Codex matches the title case-sensitively (a literal substring of the preview or the name):
+    // through the trigram index (search-index.ts), or for a term too short for trigrams, a scan
+    if (indexableTerm(q.searchTerm)) {
+      const m = matchingThreadsSql(q.searchTerm, ["preview", "name"]);
+      where.push(`id IN (${m.sql})`);
+      args.push(...m.args);
+    } else {
+      where.push("(instr(preview, ?) > 0 OR instr(coalesce(name, ''), ?) > 0)");
+      args.push(q.searchTerm, q.searchTerm);
+    }
   }
   if (q.parentThreadId) {
     where.push("parent_thread_id = ?");
