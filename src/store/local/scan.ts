@@ -22,6 +22,10 @@ export async function scanRolloutMetadata(path: string, from?: { meta: ThreadMet
     if (!raw.terminated) break;
     offset = raw.next;
     lines++;
+    if (raw.oversized) {
+      malformed++;
+      continue;
+    }
     if (!mayAffectMetadata(raw.text)) continue;
     const r = parseRolloutLine(raw.text);
     if (r.kind === "line") reduceMetadata(meta, r.line);
