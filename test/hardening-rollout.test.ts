@@ -3,7 +3,9 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { RolloutWriter } from "../src/store/local/writer.js";
 import { copyCorpusHome } from "./helpers/compare.js";
 import { corpusFixtureDir } from "./helpers/paths.js";
 import { startSpool } from "./helpers/spool.js";
@@ -59,4 +61,63 @@ test("finding 1: a rollout line longer than a JS string is skipped and reported;
   assert.equal(big.listed, true);
   assert.deepEqual(big.turns, clean.turns);
   assert.match(big.stderr, /oversized|too long/i);
+});
+
+test("finding 3: a complete last line without its newline is kept when the rollout is appended to", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spool-tail-"));
+  homes.push(dir);
+  const file = path.join(dir, "rollout.jsonl");
+  const first = '{"timestamp":"2026-01-01T00:00:00.000Z","type":"session_meta","payload":{"id":"a"}}';
+  const last = '{"timestamp":"2026-01-01T00:00:01.000Z","type":"event_msg","payload":{"type":"task_complete","turn_id":"t1"}}';
+  fs.writeFileSync(file, `${first}\n${last}`);
+  const w = await RolloutWriter.openExisting({ path: file, fsync: false });
+  await w.append('{"timestamp":"2026-01-01T00:00:02.000Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t2"}}\n');
+  await w.close();
+  const lines = fs.readFileSync(file, "utf8").split("\n");
+  assert.deepEqual(lines, [
+    first,
+    last,
+    '{"timestamp":"2026-01-01T00:00:02.000Z","type":"event_msg","payload":{"type":"task_started","turn_id":"t2"}}',
+    "",
+  ]);
+  assert.equal(w.stats.tornBytes, 0);
+});
+
+test("finding 3: a torn (unparseable) last line is still cut before appending", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spool-tail-"));
+  homes.push(dir);
+  const file = path.join(dir, "rollout.jsonl");
+  const first = '{"timestamp":"2026-01-01T00:00:00.000Z","type":"session_meta","payload":{"id":"a"}}';
+  fs.writeFileSync(file, `${first}\n{"timestamp":"2026-01-01T00:00:01.000Z","type":"event_`);
+  const w = await RolloutWriter.openExisting({ path: file, fsync: false });
+  await w.append('{"x":1}\n');
+  await w.close();
+  assert.equal(fs.readFileSync(file, "utf8"), `${first}\n{"x":1}\n`);
+  assert.equal(w.stats.tornBytes, 54);
+});
+
+test("finding 8: thread/name/set after a torn last line of session_index.jsonl is readable after a restart", async () => {
+  const home = freshHome();
+  const index = path.join(home, "session_index.jsonl");
+  fs.appendFileSync(index, '{"id":"01a1fba4-0000-7000-8000-000000000000","thread_na');
+  const c = startSpool(home);
+  try {
+    await c.initialize("hardening");
+    await c.request("thread/name/set", { threadId: BASICS, name: "renamed after a torn line" });
+  } finally {
+    await c.close();
+  }
+  fs.rmSync(path.join(home, "spool"), { recursive: true, force: true });
+  const again = startSpool(home);
+  try {
+    await again.initialize("hardening");
+    const read = (await again.request("thread/read", { threadId: BASICS })) as { thread: { name: string | null } };
+    assert.equal(read.thread.name, "renamed after a torn line");
+  } finally {
+    await again.close();
+  }
+  const text = fs.readFileSync(index, "utf8");
+  assert.ok(text.endsWith("\n"));
+  const last = JSON.parse(text.trimEnd().split("\n").at(-1)!) as { id: string; thread_name: string };
+  assert.deepEqual([last.id, last.thread_name], [BASICS, "renamed after a torn line"]);
 });
