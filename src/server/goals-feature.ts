@@ -1,8 +1,8 @@
 // Goals in the live app-server (issue 6): the goal store and runtime (src/goals) wired to loaded
 // threads, the thread/goal/* methods, notifications and analytics.
 //
-//   store      <home>/spool/goals.sqlite, opened at startup (in memory, with a warning, when the
-//              home cannot hold it)
+//   store      <home>/spool/goals.sqlite, opened at startup (repaired when corrupt; when it cannot
+//              be opened, every goal method answers an error: nothing is acknowledged unstored)
 //   methods    thread/goal/set|get|clear (src/server/methods/goals.ts); a thread exists when it is
 //              loaded (a brand-new thread has no rollout yet) or the index knows it; Spool has no
 //              ephemeral threads
@@ -23,6 +23,8 @@
 //   analytics  codex_goal_event facts from the store's change events (created, usage_accounted,
 //              status_changed, cleared, with the goal's id)
 import { GoalStore, type GoalEvent } from "../goals/store.js";
+import { openGoalStore } from "../goals/recover.js";
+import { INTERNAL_ERROR, RpcError } from "./errors.js";
 import { GoalRuntime } from "../goals/runtime.js";
 import { threadGoalUpdatedItem } from "../goals/prompts.js";
 import type { GoalRecord } from "../goals/types.js";
@@ -41,10 +43,12 @@ import { registerGoalMethods, type GoalThreadKind } from "./methods/goals.js";
 export class GoalsFeature implements ThreadExtension {
   readonly store: GoalStore;
   readonly runtime: GoalRuntime;
+  /** Why goals.sqlite cannot be used (null when it can). */
+  readonly unavailable: string | null;
   private readonly disposers: Array<() => void> = [];
 
   constructor(private readonly app: AppServer) {
-    this.store = openStore(app);
+    ({ store: this.store, unavailable: this.unavailable } = openStore(app));
     this.runtime = new GoalRuntime({
       store: this.store,
       startContinuationTurn: (threadId, input) => this.continueThread(threadId, input),
@@ -59,12 +63,14 @@ export class GoalsFeature implements ThreadExtension {
     this.disposers.push(dispose);
     this.disposers.push(this.store.subscribe((e) => trackGoalEvent(app.analytics, e)));
     this.wrapSet();
+    if (this.unavailable) this.refuseGoalMethods(this.unavailable);
     app.threadExtensions.push(this);
   }
 
   // ------------------------------------------------------------------------ ThreadExtension
 
   tools(threadId: string): FunctionTool[] {
+    if (this.unavailable) return [];
     return this.runtime.tools(threadId, { ephemeral: false });
   }
 
@@ -156,6 +162,15 @@ export class GoalsFeature implements ThreadExtension {
     });
   }
 
+  /** Never acknowledge a goal nothing stores: every goal method answers why. */
+  private refuseGoalMethods(why: string): void {
+    for (const method of ["thread/goal/set", "thread/goal/get", "thread/goal/clear"]) {
+      this.app.register(method, async () => {
+        throw new RpcError(INTERNAL_ERROR, `goals are unavailable: ${why}`);
+      });
+    }
+  }
+
   private async recordGoal(threadId: string, goal: GoalRecord): Promise<void> {
     try {
       const t = this.app.threadsIfStarted()?.get(threadId);
@@ -171,13 +186,14 @@ export class GoalsFeature implements ThreadExtension {
   }
 }
 
-function openStore(app: AppServer): GoalStore {
-  try {
-    return GoalStore.open(app.home);
-  } catch (e) {
-    app.log.warn({ err: e, home: app.home }, "goals: cannot open the goal database; goals are kept in memory for this process");
-    return GoalStore.memory();
-  }
+/** goals.sqlite, repaired when corrupt; when it cannot be opened at all, goals are unavailable. */
+function openStore(app: AppServer): { store: GoalStore; unavailable: string | null } {
+  const opened = openGoalStore(app.home);
+  if (opened.repaired) app.log.error({ home: app.home }, `goals: ${opened.repaired}`);
+  if (opened.store) return { store: opened.store, unavailable: null };
+  app.log.error({ home: app.home }, `goals: ${opened.unavailable}; every goal request answers an error`);
+  // a stand-in nothing writes to: the methods refuse, the model gets no goal tools
+  return { store: GoalStore.memory(), unavailable: opened.unavailable };
 }
 
 /** The same goal with the same objective, status and budget (usage and times aside). */
