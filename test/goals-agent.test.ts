@@ -66,7 +66,7 @@ test("goal tools and accounting on the turn engine, with a continuation turn", {
   const first = await session.startTurn([{ type: "text", text: "goal: ship the thread store" }]).done;
   assert.equal(first.status, "completed");
   // the continuation starts on its own once the turn completed
-  for (let i = 0; i < 100 && turns.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  while (turns.length === 0) await new Promise((r) => setTimeout(r, 10));
   assert.equal(turns.length, 1, "one continuation turn");
   await turns[0];
   await new Promise((r) => setTimeout(r, 50));
