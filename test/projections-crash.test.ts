@@ -69,7 +69,7 @@ function repeatedBasics(reps: number): { threadId: string; text: string; name: s
   return { threadId: id, text: out.join("\n") + "\n", name: path.basename(threads.get(id)!) };
 }
 
-test(`projection crash safety: ${KILLS} SIGKILLs while projecting a growing rollout`, { timeout: 120_000 }, async () => {
+test(`projection crash safety: ${KILLS} SIGKILLs while projecting a growing rollout`, async () => {
   assert.ok(fs.existsSync(CHILD), `${CHILD} missing: run npm run build`);
   const root = tmpDir("spool-projection-crash-");
   const r = rng(4242);
