@@ -24,7 +24,10 @@
 //              status_changed, cleared, with the goal's id)
 import { GoalStore, type GoalEvent } from "../goals/store.js";
 import { openGoalStore } from "../goals/recover.js";
-import { INTERNAL_ERROR, RpcError } from "./errors.js";
+import { INTERNAL_ERROR, RpcError, invalidRequest } from "./errors.js";
+
+// only a well-formed id names a lock file (bad ids get the methods' own errors)
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 import { GoalRuntime } from "../goals/runtime.js";
 import { threadGoalUpdatedItem } from "../goals/prompts.js";
 import type { GoalRecord } from "../goals/types.js";
@@ -63,6 +66,7 @@ export class GoalsFeature implements ThreadExtension {
     this.disposers.push(dispose);
     this.disposers.push(this.store.subscribe((e) => trackGoalEvent(app.analytics, e)));
     this.wrapSet();
+    this.requireWriterLock();
     if (this.unavailable) this.refuseGoalMethods(this.unavailable);
     app.threadExtensions.push(this);
   }
@@ -160,6 +164,26 @@ export class GoalsFeature implements ThreadExtension {
       if (id && after && !sameGoal(before, after)) await this.recordGoal(id, after);
       return res;
     });
+  }
+
+  /**
+   * A goal change of a thread this server has not loaded is refused while another live process
+   * is the thread's writer, with a conflict naming that process.
+   */
+  private requireWriterLock(): void {
+    for (const method of ["thread/goal/set", "thread/goal/clear"]) {
+      const inner = this.app.methods.get(method);
+      if (!inner) continue;
+      this.app.register(method, async (raw, conn) => {
+        const id = typeof (raw as { threadId?: unknown } | null)?.threadId === "string" ? (raw as { threadId: string }).threadId.toLowerCase() : null;
+        if (!id || !UUID.test(id) || this.app.threadsIfStarted()?.get(id)) return inner(raw, conn);
+        // a probe, not the lock itself: the write below may patch the thread's metadata, which
+        // takes the lock on its own
+        const foreign = await this.app.foreignWriter(id);
+        if (foreign) throw invalidRequest(foreign);
+        return inner(raw, conn);
+      });
+    }
   }
 
   /** Never acknowledge a goal nothing stores: every goal method answers why. */

@@ -32,7 +32,7 @@ import type { JsonObject } from "../../rollout/line.js";
 import type { IndexRow } from "./index-db.js";
 import { HomeIndex } from "./home-index.js";
 import { listStoredThreads } from "./list-stored-threads.js";
-import { acquireThreadLock, type ThreadLock } from "./lock.js";
+import { acquireThreadLock, withThreadLock, type ThreadLock } from "./lock.js";
 import { MetaStore, overlay, type MetaEntry } from "./meta-db.js";
 import { errno, toStoreError } from "./store-errors.js";
 import { derivedFields, patchBits, storedThread } from "./stored-thread.js";
@@ -246,12 +246,16 @@ export class LocalThreadStore implements ThreadStore {
     if (patch.name !== undefined) await this.setName(threadId, patch.name, includeArchived);
     const row = await this.requireRow(threadId, includeArchived);
     const bits = patchBits(patch);
-    const entry = this.meta.update(threadId, (cur) => {
-      if (!bits) return null;
-      const derived = derivedFields(row, this.defaultProvider);
-      const next = applyPatch(overlay(derived, cur), patch);
-      return { fields: next, bits: (cur?.bits ?? 0) | bits };
-    });
+    const write = () =>
+      this.meta.update(threadId, (cur) => {
+        if (!bits) return null;
+        const derived = derivedFields(row, this.defaultProvider);
+        const next = applyPatch(overlay(derived, cur), patch);
+        return { fields: next, bits: (cur?.bits ?? 0) | bits };
+      });
+    // a thread another process writes is that process's to patch: take its lock for this write
+    // unless our own writer holds it (a conflict names the holder)
+    const entry = !bits || this.writers.get(threadId) ? write() : await withThreadLock(this.home, threadId, "metadata", write);
     return this.stored(row, entry ?? this.meta.get(threadId));
   }
 
