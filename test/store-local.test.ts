@@ -106,7 +106,7 @@ test("one writer per thread: a second store gets a conflict, a dead holder's loc
   assert.equal(await kindOf(b.archiveThread(p.threadId)), "conflict");
   assert.equal(await kindOf(b.deleteThread(p.threadId)), "conflict");
   assert.equal(await kindOf(b.updateThreadMetadata(p.threadId, { name: "x" })), "conflict", "a name is history: it needs the writer");
-  assert.equal(await kindOf(b.updateThreadMetadata(p.threadId, { preview: "metadata only" })), "ok", "metadata-only patches need no writer");
+  assert.equal(await kindOf(b.updateThreadMetadata(p.threadId, { preview: "metadata only" })), "conflict", "a metadata patch of a thread another writer holds is refused too");
   await a.shutdownThread(p.threadId);
   // a cold append takes the lock for that write only
   await b.appendItems(p.threadId, [userMessage("b, cold")]);

@@ -75,7 +75,14 @@ export class HomeIndex {
       const watching = this.watchers.length > 0;
       if (watching ? !this.dirty && age < (this.opts.maxStalenessMs ?? 30_000) : age < (this.opts.maxStalenessMs ?? 1000)) return;
     }
-    await this.sync();
+    try {
+      await this.sync();
+    } catch (e) {
+      // a full disk or a read-only home must not fail reads: serve what the index holds (it is
+      // refreshed again on the next read) and say why it may be behind
+      if (!isWriteFailure(e)) throw e;
+      this.opts.warn?.(`index refresh failed (${(e as Error).message}); answering from the index as it is`);
+    }
   }
 
   /** Starts watching sessions/, archived_sessions/ and session_index.jsonl for changes. */
@@ -268,4 +275,10 @@ export class HomeIndex {
     }
     return row?.path ?? null;
   }
+}
+
+/** A failure to write (disk full, read-only, I/O error), as opposed to a bug or a bad file. */
+export function isWriteFailure(e: unknown): boolean {
+  const code = String((e as { code?: unknown })?.code ?? "");
+  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code) || ["ENOSPC", "EROFS", "EDQUOT", "EIO", "EACCES", "EPERM"].includes(code);
 }
