@@ -89,7 +89,7 @@ test("finding 5: a damaged goals.sqlite is moved aside, the readable goals are k
     // the repaired file takes new goals
     const set = (await c.request("thread/goal/set", { threadId: INTERRUPT, objective: "again" })) as { goal: { objective: string } };
     assert.equal(set.goal.objective, "again");
-    assert.match(c.stderr, /goals\.sqlite was corrupt .*moved to .*goals\.sqlite\.corrupt-\d+; 2 goal\(s\) recovered, 1 unreadable goal row\(s\) lost/);
+    assert.match(c.stderr, /goals\.sqlite was corrupt .*moved to .*goals\.sqlite\.corrupt-\d+; 2 goal\(s\) recovered, 1 unreadable goals row\(s\) lost/);
   } finally {
     await c.close();
   }
@@ -97,4 +97,25 @@ test("finding 5: a damaged goals.sqlite is moved aside, the readable goals are k
   assert.equal(aside.length, 1);
   const again = await withServer(home, (c2) => c2.request("thread/goal/get", { threadId: INTERRUPT }));
   assert.equal((again as { goal: { objective: string } }).goal.objective, "again");
+});
+
+test("finding 5: a corrupt metadata.sqlite is moved aside and resumes work again, the loss reported", async () => {
+  const home = freshHome();
+  await withServer(home, (c) => c.request("thread/metadata/update", { threadId: BASICS, gitInfo: { branch: "kept-before" } }));
+  const file = path.join(home, "spool", "metadata.sqlite");
+  assert.ok(fs.existsSync(file));
+  for (const f of [`${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
+  fs.writeFileSync(file, Buffer.alloc(8192, 0x5a)); // not a database any more
+  const c = startSpool(home);
+  try {
+    await c.initialize("hardening");
+    const resumed = (await c.request("thread/resume", { threadId: BASICS })) as { thread: { id: string } };
+    assert.equal(resumed.thread.id, BASICS);
+    const updated = (await c.request("thread/metadata/update", { threadId: BASICS, gitInfo: { branch: "after-repair" } })) as { thread: { gitInfo: { branch: string } } };
+    assert.equal(updated.thread.gitInfo.branch, "after-repair");
+    assert.match(c.stderr, /metadata\.sqlite was corrupt \(.*\): moved to .*metadata\.sqlite\.corrupt-\d+; metadata of 0 thread\(s\) recovered, no thread_meta row could be read/);
+  } finally {
+    await c.close();
+  }
+  assert.equal(fs.readdirSync(path.join(home, "spool")).filter((f) => /^metadata\.sqlite\.corrupt-\d+$/.test(f)).length, 1);
 });

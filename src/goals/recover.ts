@@ -4,9 +4,9 @@
 // recovery), and the caller is told what was lost. A file that cannot be opened for another
 // reason (unwritable home, a directory in its place) is not touched: goals are then unavailable
 // and every goal request answers an error instead of acknowledging what nothing stores.
-import Database from "better-sqlite3";
 import fs from "node:fs";
 import { GoalStore, goalsPath, type GoalStoreOptions } from "./store.js";
+import { salvageRows } from "../util/sqlite-salvage.js";
 
 export interface OpenedGoals {
   store: GoalStore | null;
@@ -29,7 +29,7 @@ export function openGoalStore(home: string, opts: Omit<GoalStoreOptions, "home" 
   } catch (e) {
     if (!isCorruption(e)) return { store: null, unavailable: `cannot open ${file}: ${(e as Error).message}`, repaired: null };
     const aside = `${file}.corrupt-${Date.now()}`;
-    const salvaged = salvageRows(file);
+    const salvaged = salvageRows(file, "goals", "sqlite_autoindex_goals_1", "thread_id");
     for (const suffix of ["", "-wal", "-shm"]) if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, aside + suffix);
     try {
       const store = GoalStore.open(home, opts);
@@ -42,47 +42,3 @@ export function openGoalStore(home: string, opts: Omit<GoalStoreOptions, "home" 
   }
 }
 
-/**
- * The goal rows SQLite can still read from a damaged file. Rows are fetched one at a time in
- * rowid order, stepping over rowids whose pages cannot be read; the thread ids of the rows that
- * could not be read come from the primary-key index when it is intact, so the loss is named.
- */
-function salvageRows(file: string): { rows: Record<string, unknown>[]; lost: string | null } {
-  let db: Database.Database | null = null;
-  try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
-    const next = db.prepare("SELECT rowid AS salvage_rowid, * FROM goals WHERE rowid > ? ORDER BY rowid LIMIT 1");
-    const rows: Record<string, unknown>[] = [];
-    let after = Number.MIN_SAFE_INTEGER;
-    let unreadable = 0;
-    // a goals table holds one row per thread: a run of 10,000 unreadable rowids ends the search
-    for (let misses = 0; misses < 10_000; ) {
-      try {
-        const r = next.get(after) as (Record<string, unknown> & { salvage_rowid: number }) | undefined;
-        if (!r) break;
-        rows.push(r);
-        after = r.salvage_rowid;
-        misses = 0;
-      } catch {
-        if (after === Number.MIN_SAFE_INTEGER) after = 0;
-        after++;
-        misses++;
-        unreadable++;
-      }
-    }
-    let lostIds: string[] | null = null;
-    try {
-      const all = db.prepare("SELECT thread_id FROM goals INDEXED BY sqlite_autoindex_goals_1 ORDER BY thread_id").pluck().all() as string[];
-      const kept = new Set(rows.map((r) => r.thread_id));
-      lostIds = all.filter((id) => !kept.has(id));
-    } catch {
-      // the index is damaged too: the loss cannot be named
-    }
-    if (lostIds) return { rows, lost: lostIds.length ? `${lostIds.length} unreadable goal row(s) lost (threads ${lostIds.join(", ")})` : null };
-    return { rows, lost: unreadable ? "some goal rows could not be read and are lost" : null };
-  } catch (e) {
-    return { rows: [], lost: `no goal could be read (${(e as Error).message}): every goal of this home was lost` };
-  } finally {
-    db?.close();
-  }
-}

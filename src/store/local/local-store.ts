@@ -86,7 +86,7 @@ export class LocalThreadStore implements ThreadStore {
     this.defaultProvider = provider;
     this.ownsIndex = !opts.index;
     this.index = opts.index ?? new HomeIndex({ home: opts.home, defaultProvider: provider, warn: this.warn });
-    this.meta = new MetaStore(this.index.db, opts.home);
+    this.meta = new MetaStore(this.index.db, opts.home, { warn: this.warn });
     this.writers = new ThreadWriters({
       home: this.home,
       fsync: this.fsync,
