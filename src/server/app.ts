@@ -3,7 +3,6 @@
 // writer), server->client requests, broadcasts, and the features built on them: goals
 // (goals-feature.ts; `[goals] enabled = false` turns them off) and analytics (src/analytics;
 // `[analytics] enabled = false` or SPOOL_ANALYTICS=0 turns it off).
-import { foreignWriterConflict } from "../store/local/lock.js";
 import { goalsEnabled, loadConfig, type SpoolConfig } from "../config/config.js";
 import { createAnalytics, type AnalyticsClient } from "../analytics/index.js";
 import { GoalStore } from "../goals/store.js";
@@ -105,7 +104,7 @@ export class AppServer {
 
   /** Why this server may not write a thread it has not loaded: another live process is its writer (null: nobody). */
   async foreignWriter(threadId: string): Promise<string | null> {
-    return (await foreignWriterConflict(this.home, threadId))?.message ?? null;
+    return (await this.threads.store.foreignWriter(threadId))?.message ?? null;
   }
 
   register(method: string, handler: MethodHandler): void {

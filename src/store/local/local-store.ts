@@ -32,7 +32,7 @@ import type { JsonObject } from "../../rollout/line.js";
 import type { IndexRow } from "./index-db.js";
 import { HomeIndex } from "./home-index.js";
 import { listStoredThreads } from "./list-stored-threads.js";
-import { acquireThreadLock, withThreadLock, type ThreadLock } from "./lock.js";
+import { acquireThreadLock, foreignWriterConflict, withThreadLock, type ThreadLock } from "./lock.js";
 import { MetaStore, overlay, type MetaEntry } from "./meta-db.js";
 import { errno, toStoreError } from "./store-errors.js";
 import { derivedFields, patchBits, storedThread } from "./stored-thread.js";
@@ -235,6 +235,11 @@ export class LocalThreadStore implements ThreadStore {
   /** Drops the writer; a created thread that never reached the disk is forgotten. */
   async discardThread(threadId: string): Promise<void> {
     return this.shutdownThread(threadId);
+  }
+
+  /** The conflict a write would get because another live process is the thread's writer (null: none). */
+  foreignWriter(threadId: string): Promise<ThreadStoreError | null> {
+    return foreignWriterConflict(this.home, threadId);
   }
 
   async updateThreadMetadata(threadId: string, patch: ThreadMetadataPatch, opts: { includeArchived?: boolean } = {}): Promise<StoredThread> {
