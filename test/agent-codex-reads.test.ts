@@ -25,7 +25,7 @@ import { withoutStableIds } from "./helpers/compare.js";
 
 const fx = useMockResponses();
 
-test("Codex and Spool read a thread the turn engine wrote with the same turns and items", { timeout: 120_000 }, async () => {
+test("Codex and Spool read a thread the turn engine wrote with the same turns and items", async () => {
   const { root, home, ws } = fx.makeHome({ prefix: "spool-agent-reads-" });
   const store = await LocalThreadStore.open({ home });
   const threadId = uuidv7();

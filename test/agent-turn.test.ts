@@ -14,7 +14,8 @@ import type { TurnResult } from "../src/agent/turn.js";
 import { ResponsesClient } from "../src/agent/model-client.js";
 import { resolveProvider } from "../src/agent/config.js";
 import { approvalMethod, type ApprovalDecision, type ApprovalKind, type TurnNotification } from "../src/agent/events.js";
-import { REJECTED_OUTPUT } from "../src/agent/tools/output.js";
+// what Codex 0.169.0 recorded for a declined command (corpus rollouts/approvals.jsonl)
+const REJECTED_OUTPUT = 'exec_command failed: CreateProcess { message: "Rejected(\\"rejected by user\\")" }';
 import { uuidv7 } from "../src/agent/ids.js";
 import { ThreadHistoryReducer } from "../src/history/reducer.js";
 import type { RolloutLine } from "../src/rollout/line.js";
@@ -329,12 +330,11 @@ test("a model HTTP 400 fails the turn with Codex's TurnError; the next turn work
 
 test("an interrupt during streaming ends the turn interrupted at once; the next turn goes on", async () => {
   const h = harness();
-  const t0 = Date.now();
-  const turn = h.session.startTurn([{ type: "text", text: "slow: 40" }]);
+  // 3000 deltas 300 ms apart outlast the test timeout: only the interrupt can end this turn
+  const turn = h.session.startTurn([{ type: "text", text: "slow: 3000" }]);
   while (!h.notes.some((n) => n.method === "item/agentMessage/delta")) await new Promise((r) => setTimeout(r, 10));
   const result = await turn.interrupt();
   assert.equal(result.status, "interrupted");
-  assert.ok(Date.now() - t0 < 3000, "did not wait for the stream to finish");
   assert.equal(h.session.activeTurn, null);
   assert.equal(itemOf(h.notes, "agentMessage"), undefined, "the partial message is dropped, as Codex does");
   const done = h.notes[h.notes.length - 1];
@@ -350,12 +350,11 @@ test("an interrupt during streaming ends the turn interrupted at once; the next 
 
 test("an interrupt kills a running command and answers its call", async () => {
   const h = harness();
-  const turn = h.session.startTurn([{ type: "text", text: "cmd: echo started; sleep 30" }]);
+  const turn = h.session.startTurn([{ type: "text", text: "cmd: echo started; sleep 100000" }]);
   while (!h.notes.some((n) => n.method === "item/commandExecution/outputDelta")) await new Promise((r) => setTimeout(r, 10));
-  const t0 = Date.now();
+  // the sleep outlasts the test timeout: only killing the command lets the interrupt finish
   const result = await turn.interrupt();
   assert.equal(result.status, "interrupted");
-  assert.ok(Date.now() - t0 < 2000);
   const cmd = itemOf(h.notes, "commandExecution")!;
   assert.equal(cmd.status, "failed");
   assert.equal(cmd.aggregatedOutput, "started\n");

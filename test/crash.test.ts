@@ -94,7 +94,7 @@ async function readSeqs(file: string, start: number) {
   return { seqs, metaLines, end, stats };
 }
 
-test(`crash safety: ${KILLS} SIGKILLs while appending`, { timeout: 180_000 }, async () => {
+test(`crash safety: ${KILLS} SIGKILLs while appending`, async () => {
   assert.ok(fs.existsSync(CHILD), `${CHILD} missing: run npm run build`);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "spool-crash-"));
   const started = Date.now();

@@ -1,12 +1,16 @@
 // The continuation policy: when a thread with an active goal becomes idle its next turn starts by
 // itself; after a resume only once the resume is fully answered ("ready"); a deferral stops it;
 // paused, blocked, usageLimited, budgetLimited and complete goals never continue.
+import { assertOrder } from "./helpers/order.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { corpusFixtureDir } from "./helpers/paths.js";
 import { ContinuationPolicy } from "../src/goals/continuation.js";
 import { GoalStore } from "../src/goals/store.js";
 import { GoalRuntime } from "../src/goals/runtime.js";
-import { continuationPrompt, internalContext } from "../src/goals/prompts.js";
+import { continuationPrompt } from "../src/goals/prompts.js";
 import { GOAL_STATUSES, type GoalStatus } from "../src/goals/types.js";
 import type { RolloutItem } from "../src/store/types.js";
 
@@ -38,6 +42,17 @@ function policy(initial: GoalStatus | null = "active") {
       while (queue.length) queue.shift()!();
     },
   };
+}
+
+/** The continuation prompt Codex 0.169.0 sent (corpus rollouts/goal.jsonl: 140 of 50,000 tokens used). */
+function recordedContinuation(): string {
+  const file = path.join(corpusFixtureDir(), "rollouts", "goal.jsonl");
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    if (!line.includes("Continue working toward the active thread goal")) continue;
+    const l = JSON.parse(line) as { type: string; payload: { type?: string; content?: Array<{ text?: string }> } };
+    if (l.type === "response_item" && l.payload.type === "message") return l.payload.content![0].text!;
+  }
+  throw new Error(`no continuation prompt in ${file}`);
 }
 
 test("an idle thread with an active goal continues after a completed turn, once", () => {
@@ -166,7 +181,7 @@ test("through the runtime: set active on an idle thread, resume readiness, the c
   const [objective, prompt] = started[0].input;
   assert.deepEqual(objective.payload, { type: "function_call_output", name: "goal_objective", namespace: "agent", output: "fresh thread goal" });
   const text = (prompt.payload.content as Array<{ text: string }>)[0].text;
-  assert.equal(text, internalContext(continuationPrompt({ tokenBudget: 5000, tokensUsed: 0 })));
+  assert.equal(text, recordedContinuation().replace("- Tokens used: 140\n- Token budget: 50000\n- Tokens remaining: 49860\n", "- Tokens used: 0\n- Token budget: 5000\n- Tokens remaining: 5000\n"));
   assert.ok(text.includes("Budget:\n- Tokens used: 0\n- Token budget: 5000\n- Tokens remaining: 5000\n"));
   assert.ok(!text.includes("Progress visibility"), "no update_plan tool, no progress paragraph");
 
@@ -208,5 +223,5 @@ test("the continuation prompt with an update_plan tool has Codex's progress para
   const p = continuationPrompt({ tokenBudget: null, tokensUsed: 220 }, { updatePlan: true });
   assert.ok(p.includes("- Tokens used: 220\n- Token budget: none\n- Tokens remaining: unbounded\n"));
   assert.ok(p.includes("\n\nProgress visibility:\nIf update_plan is available"));
-  assert.ok(p.indexOf("Progress visibility") < p.indexOf("Fidelity:"));
+  assertOrder([["Progress visibility", p.indexOf("Progress visibility")], ["Fidelity:", p.indexOf("Fidelity:")]]);
 });

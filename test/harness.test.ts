@@ -165,9 +165,13 @@ test("compareGolden ignores per-machine fields, compares cursors by presence, re
   const same = structuredClone(exp);
   same.data[0].path = "/elsewhere/rollout.jsonl";
   same.nextCursor = "another-opaque-cursor";
-  delete same.data[0].readState;
-  same.data[0].emittedAtMs = 1;
+  delete same.readStates;
   assert.deepEqual(compareGolden(exp, same), []);
+  // only the locations the corpus README allows are ignored: not the same names elsewhere
+  const stamped = structuredClone(exp);
+  stamped.data[0].emittedAtMs = 1;
+  stamped.data[0].installationId = "x";
+  assert.deepEqual(compareGolden(exp, stamped, "page1"), ["page1.data[0].emittedAtMs: unexpected", "page1.data[0].installationId: unexpected"]);
   const diff = structuredClone(exp);
   diff.data[0].preview = "changed";
   diff.nextCursor = null;
@@ -180,6 +184,15 @@ test("compareGolden ignores per-machine fields, compares cursors by presence, re
   assert.ok(d.includes("page1.data[1].extraField: unexpected") && d.includes("page1.data[1].cwd: missing"), d.join("\n"));
   assert.ok(d.includes(`page1.data: length ${exp.data.length} vs ${exp.data.length + 1}`), d.join("\n"));
   assert.deepEqual(compareGolden(1, "1"), ['result: expected 1 got "1"']);
+  // a wrong fileChange path is a difference (only a thread's own rollout path is per-machine)
+  const read = readJson(path.join(FIXTURE, "golden/final/read-fork.json")).result;
+  const moved = structuredClone(read);
+  const turn = moved.thread.turns.findIndex((t: { items: Array<{ type: string }> }) => t.items.some((i) => i.type === "fileChange"));
+  const item = moved.thread.turns[turn].items.findIndex((i: { type: string }) => i.type === "fileChange");
+  moved.thread.turns[turn].items[item].changes[0].path = "/wrong/file.txt";
+  moved.thread.path = "/elsewhere/rollout.jsonl";
+  const at = `read.thread.turns[${turn}].items[${item}].changes[0].path`;
+  assert.deepEqual(compareGolden(read, moved, "read").map((d) => d.split(":")[0]), [at]);
 });
 
 test("goldenRequests reads golden/final as conformance.mjs does", () => {

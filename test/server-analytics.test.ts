@@ -46,7 +46,7 @@ const notificationsOf = (lines: TranscriptLine[], method: string) => lines.filte
 let run: CorpusRun;
 let events: Event[];
 
-test("the corpus scenario through spool app-server stores the events issue 7 asks for", { timeout: 240_000 }, async () => {
+test("the corpus scenario through spool app-server stores the events issue 7 asks for", async () => {
   const { home, ws } = makeHome();
   // SPOOL_LOG=warn: the servers' analytics warnings are checked below
   run = await runCorpusScenario(home, ws, { env: { SPOOL_LOG: "warn" } });
@@ -133,7 +133,7 @@ test("the corpus scenario through spool app-server stores the events issue 7 ask
   for (const err of run.stderr) assert.doesNotMatch(err, /analytics/i);
 });
 
-test("[analytics] enabled = false: the scenario's first session stores nothing", { timeout: 120_000 }, async () => {
+test("[analytics] enabled = false: the scenario's first session stores nothing", async () => {
   const { home, ws } = makeHome("\n[analytics]\nenabled = false\n");
   const c = startSpool(home, { cwd: ws, env: { SPOOL_HOME: home, SPOOL_LOG: "error" } });
   try {
@@ -141,7 +141,7 @@ test("[analytics] enabled = false: the scenario's first session stores nothing",
     const tid = (await c.request("thread/start", { cwd: ws })).thread.id;
     for (const text of ["hello there", "cmd: echo hi", "goal: ship the thread store", "goaldone"]) {
       const t = await c.request("turn/start", { threadId: tid, input: [{ type: "text", text }] });
-      await c.waitFor((n) => n.method === "turn/completed" && n.params.turn.id === t.turn.id, 60_000);
+      await c.waitFor((n) => n.method === "turn/completed" && n.params.turn.id === t.turn.id);
     }
   } finally {
     await c.close();

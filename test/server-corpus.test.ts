@@ -200,7 +200,7 @@ function validateTranscript(lines: TranscriptLine[], label: string): number {
 // ---------------------------------------------------------------------------------------------
 
 for (const variant of ["a", "b"] as const) {
-  test(`corpus scenario ${variant}: Spool's threads have Codex's shapes, live and read back, by Spool and by a cold Codex`, { timeout: 240_000 }, async () => {
+  test(`corpus scenario ${variant}: Spool's threads have Codex's shapes, live and read back, by Spool and by a cold Codex`, async () => {
     const run = await runScenario(variant);
     const expectedRead = expectedReadShapes(variant);
     const expectedLive = expectedLiveShapes(variant);
@@ -283,7 +283,7 @@ for (const variant of ["a", "b"] as const) {
 // it runs through, and the thread reads it keeps have Codex's shapes.
 const SHARED_DRIVER = "/work/shared/tools/gen-codex-corpus.mjs";
 for (const variant of ["a", "b"] as const) {
-  test(`the unchanged corpus driver (variant ${variant}) runs against spool app-server`, { timeout: 240_000, skip: !fs.existsSync(SHARED_DRIVER) && "no /work/shared/tools" }, async () => {
+  test(`the unchanged corpus driver (variant ${variant}) runs against spool app-server`, { skip: !fs.existsSync(SHARED_DRIVER) && "no /work/shared/tools" }, async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `spool-driver-${variant}-`));
     dirs.push(root);
     const bin = path.join(root, "spool");

@@ -4,6 +4,7 @@
 // the running turn, reads of a running thread, approvals cancelled by an interrupt, forks with
 // lastTurnId read back by a cold Codex, names, git metadata, archive/unarchive notifications,
 // thread/loaded/list paging, and (in process) the retry error of a resume while the thread closes.
+import { assertListOrder } from "./helpers/order.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -95,7 +96,7 @@ async function errorScenario(c: RpcClient, ws: string): Promise<Record<string, u
   return out;
 }
 
-test("the same requests get the same errors and outcomes from Codex and from Spool", { timeout: 120_000 }, async () => {
+test("the same requests get the same errors and outcomes from Codex and from Spool", async () => {
   const results: Record<string, unknown>[] = [];
   for (const start of [startCodex, startSpool]) {
     const { home, ws } = makeHome();
@@ -135,7 +136,7 @@ function labels(c: RpcClient, requests: Map<unknown, string>): string[] {
   });
 }
 
-test("turns, forks, names, metadata, archive and loaded lists on Spool, in Codex's order", { timeout: 120_000 }, async () => {
+test("turns, forks, names, metadata, archive and loaded lists on Spool, in Codex's order", async () => {
   const { home, ws } = makeHome();
   const c = startSpool(home, { cwd: ws });
   const requests = new Map<unknown, string>();
@@ -164,6 +165,7 @@ test("turns, forks, names, metadata, archive and loaded lists on Spool, in Codex
     await c.waitForNotification("turn/completed", (p) => p.turn.id === t0.turn.id);
     const first = labels(c, requests);
     const i = first.indexOf("response turn/start");
+    assert.notEqual(i, -1, first.join(", "));
     assert.deepEqual(first.slice(i, i + 3), ["response turn/start", "thread/status/changed active", "turn/started inProgress"]);
     assert.deepEqual(first.slice(-2), ["thread/status/changed idle", "turn/completed completed"]);
 
@@ -297,7 +299,7 @@ test("turns, forks, names, metadata, archive and loaded lists on Spool, in Codex
 
 // ---------------------------------------------------------------------------------------------
 
-test("a resume while the thread is closing gets the retry error; after thread/closed it loads again", { timeout: 30_000 }, async () => {
+test("a resume while the thread is closing gets the retry error; after thread/closed it loads again", async () => {
   const { home, ws } = makeHome();
   const app = new AppServer({ home, memoryIndex: true, idleUnloadMs: 20 });
   const seen: any[] = [];
@@ -344,7 +346,7 @@ test("a resume while the thread is closing gets the retry error; after thread/cl
   }
 });
 
-test("forks of threads Codex wrote (paginated, and a paginated fork) are legacy copies a cold Codex reads with the same turns", { timeout: 60_000 }, async () => {
+test("forks of threads Codex wrote (paginated, and a paginated fork) are legacy copies a cold Codex reads with the same turns", async () => {
   const home = copyCorpusHome(corpusFixtureDir(), { filesOnly: true });
   dirs.push(home);
   const threads = JSON.parse(fs.readFileSync(path.join(corpusFixtureDir(), "threads.json"), "utf8"));
@@ -374,7 +376,7 @@ test("forks of threads Codex wrote (paginated, and a paginated fork) are legacy 
   }
 });
 
-test("file change approvals: item/fileChange/requestApproval, declined then accepted, each resolved before the item completes", { timeout: 60_000 }, async () => {
+test("file change approvals: item/fileChange/requestApproval, declined then accepted, each resolved before the item completes", async () => {
   const { home, ws, root } = makeHome();
   const c = startSpool(home, { cwd: ws });
   const decisions = ["decline", "accept"];
@@ -394,7 +396,7 @@ test("file change approvals: item/fileChange/requestApproval, declined then acce
       const order = c.messages.map((m) => (m.method === "item/completed" ? `item/completed ${m.params.item.type}` : m.method ?? "response"));
       const at = c.messages.indexOf(req!);
       const rest = order.slice(at);
-      assert.ok(rest.indexOf("serverRequest/resolved") < rest.indexOf("item/completed fileChange"), rest.join(", "));
+      assertListOrder(rest, ["serverRequest/resolved", "item/completed fileChange"], rest.join(", "));
       statuses.push(c.notifications.filter((n) => n.method === "item/completed" && n.params.turnId === turn.turn.id && n.params.item.type === "fileChange").at(-1)!.params.item.status);
     }
     assert.deepEqual(statuses, ["declined", "completed"]);

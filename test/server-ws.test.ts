@@ -3,6 +3,7 @@
 // same params) and its answer wins; idle unload after the configured delay; the overload error
 // for a connection with too many requests in flight; a slow consumer is disconnected without
 // holding back the others; a token is required off loopback.
+import { assertListOrder } from "./helpers/order.js";
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -50,7 +51,7 @@ function assertValid(c: WsRpcClient): void {
   }
 }
 
-test("two WebSocket clients on one thread both see every event; a client that drops mid-approval resumes and gets it replayed", { timeout: 60_000 }, async () => {
+test("two WebSocket clients on one thread both see every event; a client that drops mid-approval resumes and gets it replayed", async () => {
   const { server: s, ws, root } = await server();
   const a = await client(s.url, "client-a", "manual");
   const b = await client(s.url, "client-b", "manual");
@@ -93,8 +94,7 @@ test("two WebSocket clients on one thread both see every event; a client that dr
   assert.deepEqual(replay.params, reqA.params, "and the original params");
   // Codex's order: the response, the token usage, then the replayed request
   const order = b2.messages.map((m) => (m.method ? m.method : m.result?.thread ? "resume response" : "response"));
-  const iResp = order.indexOf("resume response");
-  assert.ok(iResp >= 0 && iResp < order.indexOf("thread/tokenUsage/updated") && order.indexOf("thread/tokenUsage/updated") < order.indexOf("item/commandExecution/requestApproval"), order.join(", "));
+  assertListOrder(order, ["resume response", "thread/tokenUsage/updated", "item/commandExecution/requestApproval"], order.join(", "));
 
   // the reconnected client answers; its answer wins, a late one is ignored
   b2.answer(replay.id as number, { decision: "accept" });
@@ -118,7 +118,7 @@ test("two WebSocket clients on one thread both see every event; a client that dr
   assertValid(b2);
 });
 
-test("optOutNotificationMethods: a client that opted out of deltas and status changes gets neither, the rest as usual", { timeout: 30_000 }, async () => {
+test("optOutNotificationMethods: a client that opted out of deltas and status changes gets neither, the rest as usual", async () => {
   const { server: s, ws } = await server();
   const all = await client(s.url, "everything");
   const quiet = await WsRpcClient.open(s.url);
@@ -137,7 +137,7 @@ test("optOutNotificationMethods: a client that opted out of deltas and status ch
   );
 });
 
-test("an idle thread unloads after the configured delay: notLoaded, then thread/closed; a resume loads it again", { timeout: 30_000 }, async () => {
+test("an idle thread unloads after the configured delay: notLoaded, then thread/closed; a resume loads it again", async () => {
   const { server: s, ws } = await server({ SPOOL_IDLE_UNLOAD_MS: "300" });
   const a = await client(s.url, "idle-a");
   const watcher = await client(s.url, "idle-watcher");
@@ -161,7 +161,7 @@ test("an idle thread unloads after the configured delay: notLoaded, then thread/
   assertValid(watcher);
 });
 
-test("too many requests in flight get -32001 \"Server overloaded; retry later.\", a slow consumer is disconnected, the others go on", { timeout: 60_000 }, async () => {
+test("too many requests in flight get -32001 \"Server overloaded; retry later.\", a slow consumer is disconnected, the others go on", async () => {
   const { server: s, ws } = await server({ SPOOL_MAX_INFLIGHT: "1", SPOOL_WS_MAX_OUTBOUND_BYTES: String(1 << 20) });
   const a = await client(s.url, "burst");
   // a burst: the first request is in flight while the next ones arrive
@@ -179,7 +179,7 @@ test("too many requests in flight get -32001 \"Server overloaded; retry later.\"
   await slow.request("thread/resume", { threadId: tid });
   (slow.ws as any)._socket.pause();
   const t = await fast.request("turn/start", { threadId: tid, input: [{ type: "text", text: "cmd: for i in $(seq 1 300); do head -c 65536 /dev/zero | tr '\\0' a; sleep 0.01; done" }] });
-  const done = await fast.waitForNotification("turn/completed", (p) => p.turn.id === t.turn.id, 50_000);
+  const done = await fast.waitForNotification("turn/completed", (p) => p.turn.id === t.turn.id);
   assert.equal(done.params.turn.status, "completed");
   const printed = fast.notifications.filter((n) => n.method === "item/commandExecution/outputDelta" && n.params.turnId === t.turn.id).reduce((k, n) => k + n.params.delta.length, 0);
   assert.equal(printed, 300 * 65536, "the fast client got every byte");

@@ -115,7 +115,7 @@ async function writeThread(store: LocalThreadStore, batches: RolloutItem[][], na
   return threadId;
 }
 
-test("a cold Codex 0.169.0 reads threads written by LocalThreadStore with the same turns and items as Spool", { timeout: 120_000 }, async () => {
+test("a cold Codex 0.169.0 reads threads written by LocalThreadStore with the same turns and items as Spool", async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "spool-codex-reads-"));
   homes.push(home);
   fs.writeFileSync(path.join(home, "config.toml"), CONFIG);

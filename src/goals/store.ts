@@ -68,6 +68,8 @@ export interface GoalStoreOptions {
   /** Clock in ms (default Date.now). */
   now?: () => number;
   newGoalId?: () => string;
+  /** Run SQLite's quick_check at open and refuse a damaged file (goals.sqlite at startup). */
+  checkIntegrity?: boolean;
 }
 
 export interface GoalPatch {
@@ -171,16 +173,25 @@ export class GoalStore {
       fs.mkdirSync(path.dirname(file), { recursive: true });
     }
     this.db = new Database(file);
-    this.db.pragma("busy_timeout = 5000");
-    if (!opts.memory) {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = FULL");
+    try {
+      this.db.pragma("busy_timeout = 5000");
+      if (!opts.memory) {
+        this.db.pragma("journal_mode = WAL");
+        this.db.pragma("synchronous = FULL");
+      }
+      this.db.pragma("foreign_keys = ON");
+      if (opts.checkIntegrity) {
+        const check = this.db.pragma("quick_check", { simple: true });
+        if (check !== "ok") throw new Error(`goals.sqlite integrity check failed: ${String(check)}`);
+      }
+      const version = this.db.pragma("user_version", { simple: true }) as number;
+      if (version > SCHEMA_VERSION) throw new Error(`goals.sqlite has schema version ${version}; this Spool knows ${SCHEMA_VERSION}`);
+      this.db.exec(SCHEMA);
+      if (version < SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    } catch (e) {
+      this.db.close();
+      throw e;
     }
-    this.db.pragma("foreign_keys = ON");
-    const version = this.db.pragma("user_version", { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new Error(`goals.sqlite has schema version ${version}; this Spool knows ${SCHEMA_VERSION}`);
-    this.db.exec(SCHEMA);
-    if (version < SCHEMA_VERSION) this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     const cols = "thread_id, goal_id, objective, status, token_budget, tokens_used, time_used_seconds, created_at_ms, updated_at_ms";
     this.stmts = {
       get: this.db.prepare(`SELECT ${cols} FROM goals WHERE thread_id = ?`),
@@ -208,6 +219,23 @@ export class GoalStore {
   /** `<home>/spool/goals.sqlite`. */
   static open(home: string, opts: Omit<GoalStoreOptions, "home" | "path" | "memory"> = {}): GoalStore {
     return new GoalStore({ ...opts, home });
+  }
+
+  /** Copies goal rows read from a damaged file (repair); returns how many were written. */
+  restoreRows(rows: Record<string, unknown>[]): number {
+    const cols = ["thread_id", "goal_id", "objective", "status", "token_budget", "tokens_used", "time_used_seconds", "created_at_ms", "updated_at_ms"];
+    const insert = this.db.prepare(`INSERT OR IGNORE INTO goals (${cols.join(", ")}) VALUES (${cols.map((c) => `@${c}`).join(", ")})`);
+    let n = 0;
+    this.db.transaction(() => {
+      for (const r of rows) {
+        try {
+          n += insert.run(Object.fromEntries(cols.map((c) => [c, r[c] ?? null]))).changes;
+        } catch {
+          // a row whose readable values break a constraint is lost with the damaged pages
+        }
+      }
+    })();
+    return n;
   }
 
   static memory(opts: Omit<GoalStoreOptions, "home" | "path" | "memory"> = {}): GoalStore {

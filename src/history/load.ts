@@ -6,6 +6,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { parseRolloutLine, type JsonObject } from "../rollout/line.js";
 import { ThreadHistoryReducer, type HistoryMode } from "./reducer.js";
 import { Triage, triage } from "./prefilter.js";
+import { MAX_LINE_BYTES, findNewline, reportOversizedLine } from "../rollout/line-limit.js";
 
 const CHUNK = 8 << 20;
 const HEAD_BYTES = 320;
@@ -92,6 +93,18 @@ async function feedFile(ctx: Ctx, path: string, end?: number): Promise<void> {
     let pos = 0; // file offset of buf[filled]
     let eof = false;
     while (!eof) {
+      if (filled >= MAX_LINE_BYTES) {
+        // a line too long to decode: skip it without holding it (it counts as one line)
+        const lineStart = pos - filled;
+        const nl = await findNewline(fh, pos, limit);
+        pos = nl < 0 ? Math.min(limit, (await fh.stat()).size) : nl + 1;
+        reportOversizedLine(path, lineStart, pos - lineStart);
+        ctx.index++;
+        filled = 0;
+        buf = Buffer.allocUnsafe(CHUNK);
+        if (nl < 0) break;
+        continue;
+      }
       if (filled === buf.length) {
         // a single line longer than the buffer: grow
         const bigger = Buffer.allocUnsafe(buf.length * 2);

@@ -6,6 +6,7 @@
 // have no item listing (Codex answers -32601).
 // In both, `nextCursor` is set only when more rows follow, and `backwardsCursor` (the first row,
 // anchor included) lets a client page the other way.
+import { quoteInput } from "../util/quote.js";
 import type { ThreadItem, Turn } from "../protocol/v2.js";
 import { interruptStaleTurns, type ThreadHistoryReducer } from "./reducer.js";
 
@@ -25,7 +26,7 @@ export class HistoryRequestError extends Error {
   }
 }
 export const invalidRequest = (message: string) => new HistoryRequestError(message, -32600);
-const invalidCursor = (what: string) => invalidRequest(`invalid cursor: ${what}`);
+const invalidCursor = (what: string) => invalidRequest(`invalid cursor: ${quoteInput(what)}`);
 
 export type SortDirection = "asc" | "desc";
 

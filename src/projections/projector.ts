@@ -24,6 +24,7 @@ import { ProjectionTables, ThreadTables, type CheckpointRow, type EventRow } fro
 import { followEvents, type FollowOptions } from "./outbox.js";
 import { listItemsJson, listTurnsJson, type ProjectionPagingOptions } from "./paging.js";
 import { feedRaw, historyBase, NL, readHead, type Head } from "./rollout-reader.js";
+import { MAX_LINE_BYTES, findNewline, reportOversizedLine } from "../rollout/line-limit.js";
 import type { ListItemsParams, ListTurnsParams } from "../history/paging.js";
 
 const MAX_FORK_DEPTH = 64;
@@ -307,6 +308,7 @@ export class Projector extends EventEmitter<{ events: [threadId: string, lastSeq
       let chunk: Buffer;
       let endsSegment = false;
       let atEof = false;
+      let oversized = 0;
       try {
         for (;;) {
           const want = own ? buf.length : Math.min(buf.length, seg.end! - pos.offset);
@@ -316,11 +318,28 @@ export class Projector extends EventEmitter<{ events: [threadId: string, lastSeq
           // a fork base ends at its end offset (or its file's end) even without a newline there
           endsSegment = !own && (atEof || pos.offset + bytesRead >= seg.end!);
           if (endsSegment || atEof || chunk.lastIndexOf(NL) >= 0) break;
+          if (buf.length >= MAX_LINE_BYTES) {
+            // a line too long to decode: skip it without holding it (it counts as one line)
+            const nl = await findNewline(fh, pos.offset + bytesRead, own ? Infinity : seg.end!);
+            if (nl >= 0) oversized = nl + 1 - pos.offset;
+            break;
+          }
           // one line longer than the buffer: grow
           buf = Buffer.allocUnsafe(buf.length * 2);
         }
       } finally {
         await fh.close();
+      }
+      if (oversized > 0) {
+        reportOversizedLine(seg.path, pos.offset, oversized);
+        const next = this.applyBatch(threadId, path, head.hash, mode, state, expected, pos, Buffer.alloc(0), false, segments.length, oversized);
+        result.lines += next.lines;
+        result.bytes += oversized;
+        state = next.state;
+        expected = next.checkpoint;
+        pos = { segment: next.checkpoint.segment, offset: next.checkpoint.byte_offset, line: next.checkpoint.line_index };
+        buf = Buffer.allocUnsafe(Math.max(4 << 10, batchBytes));
+        continue;
       }
       const usable = endsSegment ? chunk.length : chunk.lastIndexOf(NL) + 1;
       if (usable === 0 && !endsSegment) return; // nothing complete yet
@@ -357,6 +376,8 @@ export class Projector extends EventEmitter<{ events: [threadId: string, lastSeq
     bytes: Buffer,
     endsSegment: boolean,
     segmentCount: number,
+    /** a line of this many bytes skipped unread (`bytes` is then empty) */
+    skipped = 0,
   ): { state: StoredState; checkpoint: CheckpointRow; lines: number; lastEventSeq: number | null } {
     let lines = 0;
     let lastEventSeq: number | null = null;
@@ -380,8 +401,12 @@ export class Projector extends EventEmitter<{ events: [threadId: string, lastSeq
         }
         start = nl + 1;
       }
+      if (skipped > 0) {
+        index++;
+        lines++;
+      }
       const segment = endsSegment && pos.segment < segmentCount - 1 ? pos.segment + 1 : pos.segment;
-      const offset = segment === pos.segment ? pos.offset + n : 0;
+      const offset = segment === pos.segment ? pos.offset + n + skipped : 0;
       const next: StoredState = { core: core.state(), bases: state.bases };
       const checkpoint: CheckpointRow = {
         thread_id: threadId,

@@ -2,6 +2,7 @@
 // offsets, so a 500 MB rollout never sits in memory and a reader can resume from an offset.
 import { open } from "node:fs/promises";
 import { parseRolloutLine, type RolloutLine } from "./line.js";
+import { MAX_LINE_BYTES, findNewline, reportOversizedLine } from "./line-limit.js";
 
 export interface RawLine {
   text: string;
@@ -13,6 +14,8 @@ export interface RawLine {
   index: number;
   /** False for a last line with no newline (maybe truncated by a crash). */
   terminated: boolean;
+  /** Longer than MAX_LINE_BYTES: skipped unread (`text` is empty), reported in the log. */
+  oversized?: boolean;
 }
 
 export interface ScanOptions {
@@ -31,39 +34,50 @@ export async function* scanLines(path: string, opts: ScanOptions = {}): AsyncGen
     let pos = opts.start ?? 0;
     const end = opts.end ?? Infinity;
     let index = opts.startIndex ?? 0;
-    let carry: Buffer | null = null;
+    // the start of a line that spans reads: copies of its pieces, joined once when it ends
+    let carry: Buffer[] = [];
+    let carryLen = 0;
     let carryStart = pos;
-    let buf = Buffer.allocUnsafe(chunkSize);
+    const buf = Buffer.allocUnsafe(chunkSize);
     while (pos < end) {
       const want = Math.min(buf.length, end - pos);
       const { bytesRead } = await fh.read(buf, 0, want, pos);
       if (bytesRead === 0) break;
-      let data = buf.subarray(0, bytesRead);
-      let dataStart = pos;
-      if (carry) {
-        data = Buffer.concat([carry, data]);
-        dataStart = carryStart;
-        carry = null;
-      }
+      const data = buf.subarray(0, bytesRead);
+      const dataStart = pos;
       pos += bytesRead;
       let lineStart = 0;
       for (;;) {
         const nl = data.indexOf(NL, lineStart);
         if (nl < 0) break;
-        if (nl > lineStart) {
+        if (carryLen > 0) {
+          const text = Buffer.concat([...carry, data.subarray(0, nl)]).toString("utf8");
+          yield { text, offset: carryStart, next: dataStart + nl + 1, index: index++, terminated: true };
+          carry = [];
+          carryLen = 0;
+        } else if (nl > lineStart) {
           yield { text: data.toString("utf8", lineStart, nl), offset: dataStart + lineStart, next: dataStart + nl + 1, index: index++, terminated: true };
         }
         lineStart = nl + 1;
       }
       if (lineStart < data.length) {
-        carry = Buffer.from(data.subarray(lineStart));
-        carryStart = dataStart + lineStart;
-        // a line longer than the buffer: grow so the next read completes it sooner
-        if (carry.length >= buf.length) buf = Buffer.allocUnsafe(buf.length * 2);
+        if (carryLen === 0) carryStart = dataStart + lineStart;
+        carry.push(Buffer.from(data.subarray(lineStart)));
+        carryLen += data.length - lineStart;
+        if (carryLen > MAX_LINE_BYTES) {
+          // too long to decode: find its end without holding it, and skip it
+          const nl = await findNewline(fh, pos, end);
+          const next = nl < 0 ? Math.min(end, (await fh.stat()).size) : nl + 1;
+          reportOversizedLine(path, carryStart, next - carryStart);
+          yield { text: "", offset: carryStart, next, index: index++, terminated: nl >= 0, oversized: true };
+          carry = [];
+          carryLen = 0;
+          pos = next;
+        }
       }
     }
-    if (carry && carry.length) {
-      yield { text: carry.toString("utf8"), offset: carryStart, next: carryStart + carry.length, index: index++, terminated: false };
+    if (carryLen > 0) {
+      yield { text: Buffer.concat(carry).toString("utf8"), offset: carryStart, next: carryStart + carryLen, index: index++, terminated: false };
     }
   } finally {
     await fh.close();
@@ -72,6 +86,8 @@ export async function* scanLines(path: string, opts: ScanOptions = {}): AsyncGen
 
 export interface ReadStats {
   lines: number;
+  /** Lines over MAX_LINE_BYTES, skipped (also counted as malformed). */
+  oversized: number;
   unknown: number;
   malformed: number;
   truncatedTail: boolean;
@@ -89,6 +105,11 @@ export interface ParsedLine {
 export async function* readRollout(path: string, stats: ReadStats = newStats(), opts: ScanOptions = {}): AsyncGenerator<ParsedLine> {
   for await (const raw of scanLines(path, opts)) {
     stats.lines++;
+    if (raw.oversized) {
+      stats.oversized++;
+      stats.malformed++;
+      continue;
+    }
     const r = parseRolloutLine(raw.text);
     if (r.kind === "line") yield { line: r.line, raw };
     else if (r.kind === "unknown") stats.unknown++;
@@ -97,4 +118,4 @@ export async function* readRollout(path: string, stats: ReadStats = newStats(), 
   }
 }
 
-export const newStats = (): ReadStats => ({ lines: 0, unknown: 0, malformed: 0, truncatedTail: false });
+export const newStats = (): ReadStats => ({ lines: 0, oversized: 0, unknown: 0, malformed: 0, truncatedTail: false });

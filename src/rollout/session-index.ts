@@ -30,12 +30,24 @@ export async function readSessionIndex(home: string): Promise<Map<string, Sessio
   return names;
 }
 
-/** Appends a name entry and fsyncs it, so an acknowledged rename survives a crash. */
+/**
+ * Appends a name entry and fsyncs it, so an acknowledged rename survives a crash. A last line
+ * without its "\n" (torn by a crash, or a writer that stopped early) is ended first: glued to
+ * it, our entry would be unparseable and the rename lost. The old fragment stays a line of its
+ * own (skipped by readers if it is not whole JSON), so no byte another writer put there is cut.
+ */
 export async function appendSessionIndex(home: string, id: string, threadName: string, at = new Date()): Promise<void> {
-  const fh = await open(join(home, SESSION_INDEX_FILE), "a");
+  const fh = await open(join(home, SESSION_INDEX_FILE), "a+");
   try {
     const entry: SessionIndexEntry = { id, thread_name: threadName, updated_at: at.toISOString() };
-    await fh.write(JSON.stringify(entry) + "\n");
+    const { size } = await fh.stat();
+    let sep = "";
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await fh.read(last, 0, 1, size - 1);
+      if (last[0] !== 10) sep = "\n";
+    }
+    await fh.write(sep + JSON.stringify(entry) + "\n");
     await fh.sync();
   } finally {
     await fh.close();

@@ -118,6 +118,11 @@ export class AppServer {
     void this.index.start().done.then((stats) => this.log.info({ ...stats, ms: Math.round(performance.now() - t0) }, "index reconciled"), () => {});
   }
 
+  /** Why this server may not write a thread it has not loaded: another live process is its writer (null: nobody). */
+  async foreignWriter(threadId: string): Promise<string | null> {
+    return (await this.threads.store.foreignWriter(threadId))?.message ?? null;
+  }
+
   register(method: string, handler: MethodHandler): void {
     this.methods.set(method, handler);
   }

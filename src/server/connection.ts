@@ -27,6 +27,15 @@ const InitializeParams = z.object({
 /** Codex answers a request it has no room for at once with this (-32001). */
 export const OVERLOADED_MESSAGE = "Server overloaded; retry later.";
 
+/**
+ * The largest request a connection reads: 64 MiB, the WebSocket listener's `maxPayload` (the
+ * message size tungstenite, Codex's WebSocket library, accepts by default); stdio uses the same.
+ */
+export const MAX_REQUEST_BYTES = 64 << 20;
+
+/** Error messages are cut here: they may quote client input (a cursor, an id) of any size. */
+export const MAX_ERROR_MESSAGE_CHARS = 16 << 10;
+
 /** Requests one connection may have in flight before new ones are refused as overloaded (Codex's queue capacity). */
 export const DEFAULT_MAX_INFLIGHT = 128;
 
@@ -67,8 +76,20 @@ export class Connection {
 
   /** Writes an error answer (and tells analytics). */
   private sendError(id: RequestId | null, error: { code: number; message: string; data?: unknown }): void {
+    if (error.message.length > MAX_ERROR_MESSAGE_CHARS) {
+      const cut = error.message.length - MAX_ERROR_MESSAGE_CHARS;
+      error = { ...error, message: `${error.message.slice(0, MAX_ERROR_MESSAGE_CHARS)}… (${cut} more characters not shown)` };
+    }
     if (id !== null) this.analytics?.trackClientError(this.id, id, error);
     this.send(encodeError(id, error));
+  }
+
+  /** A request line over the size cap (skipped unread): answered with its id when its head shows one. */
+  handleOversized(head: string, bytes: number, limit: number): void {
+    const m = /^\s*\{\s*"id"\s*:\s*("(?:[^"\\]|\\.){0,200}"|-?\d{1,15})\s*,/.exec(head);
+    const id = m ? (JSON.parse(m[1]) as RequestId) : null;
+    this.server.log.warn({ conn: this.id, bytes, limit }, "dropped an oversized message");
+    this.sendError(id, { code: INVALID_REQUEST, message: `Invalid request: message of ${bytes} bytes is larger than the limit of ${limit} bytes` });
   }
 
   /** Handles one inbound message; never throws. */

@@ -1,8 +1,8 @@
 // Goals in the live app-server (issue 6): the goal store and runtime (src/goals) wired to loaded
 // threads, the thread/goal/* methods, notifications and analytics.
 //
-//   store      <home>/spool/goals.sqlite, opened at startup (in memory, with a warning, when the
-//              home cannot hold it)
+//   store      <home>/spool/goals.sqlite, opened at startup (repaired when corrupt; when it cannot
+//              be opened, every goal method answers an error: nothing is acknowledged unstored)
 //   methods    thread/goal/set|get|clear (src/server/methods/goals.ts); a thread exists when it is
 //              loaded (a brand-new thread has no rollout yet) or the index knows it; Spool has no
 //              ephemeral threads
@@ -23,6 +23,11 @@
 //   analytics  codex_goal_event facts from the store's change events (created, usage_accounted,
 //              status_changed, cleared, with the goal's id)
 import { GoalStore, type GoalEvent } from "../goals/store.js";
+import { openGoalStore } from "../goals/recover.js";
+import { INTERNAL_ERROR, RpcError, invalidRequest } from "./errors.js";
+
+// only a well-formed id names a lock file (bad ids get the methods' own errors)
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 import { GoalRuntime } from "../goals/runtime.js";
 import { threadGoalUpdatedItem } from "../goals/prompts.js";
 import type { GoalRecord } from "../goals/types.js";
@@ -41,10 +46,12 @@ import { registerGoalMethods, type GoalThreadKind } from "./methods/goals.js";
 export class GoalsFeature implements ThreadExtension {
   readonly store: GoalStore;
   readonly runtime: GoalRuntime;
+  /** Why goals.sqlite cannot be used (null when it can). */
+  readonly unavailable: string | null;
   private readonly disposers: Array<() => void> = [];
 
   constructor(private readonly app: AppServer) {
-    this.store = openStore(app);
+    ({ store: this.store, unavailable: this.unavailable } = openStore(app));
     this.runtime = new GoalRuntime({
       store: this.store,
       startContinuationTurn: (threadId, input) => this.continueThread(threadId, input),
@@ -59,12 +66,15 @@ export class GoalsFeature implements ThreadExtension {
     this.disposers.push(dispose);
     this.disposers.push(this.store.subscribe((e) => trackGoalEvent(app.analytics, e)));
     this.wrapSet();
+    this.requireWriterLock();
+    if (this.unavailable) this.refuseGoalMethods(this.unavailable);
     app.threadExtensions.push(this);
   }
 
   // ------------------------------------------------------------------------ ThreadExtension
 
   tools(threadId: string, opts: { ephemeral: boolean }): FunctionTool[] {
+    if (this.unavailable) return [];
     return this.runtime.tools(threadId, { ephemeral: opts.ephemeral });
   }
 
@@ -157,6 +167,35 @@ export class GoalsFeature implements ThreadExtension {
     });
   }
 
+  /**
+   * A goal change of a thread this server has not loaded is refused while another live process
+   * is the thread's writer, with a conflict naming that process.
+   */
+  private requireWriterLock(): void {
+    for (const method of ["thread/goal/set", "thread/goal/clear"]) {
+      const inner = this.app.methods.get(method);
+      if (!inner) continue;
+      this.app.register(method, async (raw, conn) => {
+        const id = typeof (raw as { threadId?: unknown } | null)?.threadId === "string" ? (raw as { threadId: string }).threadId.toLowerCase() : null;
+        if (!id || !UUID.test(id) || this.app.threadsIfStarted()?.get(id)) return inner(raw, conn);
+        // a probe, not the lock itself: the write below may patch the thread's metadata, which
+        // takes the lock on its own
+        const foreign = await this.app.foreignWriter(id);
+        if (foreign) throw invalidRequest(foreign);
+        return inner(raw, conn);
+      });
+    }
+  }
+
+  /** Never acknowledge a goal nothing stores: every goal method answers why. */
+  private refuseGoalMethods(why: string): void {
+    for (const method of ["thread/goal/set", "thread/goal/get", "thread/goal/clear"]) {
+      this.app.register(method, async () => {
+        throw new RpcError(INTERNAL_ERROR, `goals are unavailable: ${why}`);
+      });
+    }
+  }
+
   private async recordGoal(threadId: string, goal: GoalRecord): Promise<void> {
     try {
       const t = this.app.threadsIfStarted()?.get(threadId);
@@ -172,13 +211,14 @@ export class GoalsFeature implements ThreadExtension {
   }
 }
 
-function openStore(app: AppServer): GoalStore {
-  try {
-    return GoalStore.open(app.home);
-  } catch (e) {
-    app.log.warn({ err: e, home: app.home }, "goals: cannot open the goal database; goals are kept in memory for this process");
-    return GoalStore.memory();
-  }
+/** goals.sqlite, repaired when corrupt; when it cannot be opened at all, goals are unavailable. */
+function openStore(app: AppServer): { store: GoalStore; unavailable: string | null } {
+  const opened = openGoalStore(app.home);
+  if (opened.repaired) app.log.error({ home: app.home }, `goals: ${opened.repaired}`);
+  if (opened.store) return { store: opened.store, unavailable: null };
+  app.log.error({ home: app.home }, `goals: ${opened.unavailable}; every goal request answers an error`);
+  // a stand-in nothing writes to: the methods refuse, the model gets no goal tools
+  return { store: GoalStore.memory(), unavailable: opened.unavailable };
 }
 
 /** The same goal with the same objective, status and budget (usage and times aside). */

@@ -7,7 +7,8 @@ export type Incoming =
   | { kind: "response"; id: RequestId; result?: unknown; error?: unknown }
   | { kind: "invalid"; id: RequestId | null; reason: string };
 
-const isId = (v: unknown): v is RequestId => typeof v === "string" || (typeof v === "number" && Number.isInteger(v));
+// a number id must survive JSON.parse and JSON.stringify unchanged: beyond 2^53 it would not
+const isId = (v: unknown): v is RequestId => typeof v === "string" || (typeof v === "number" && Number.isSafeInteger(v));
 
 export function classify(text: string): Incoming {
   let v: unknown;
@@ -19,7 +20,7 @@ export function classify(text: string): Incoming {
   if (!v || typeof v !== "object" || Array.isArray(v)) return { kind: "invalid", id: null, reason: "Invalid request: expected a JSON object" };
   const m = v as Record<string, unknown>;
   const id = "id" in m ? m.id : undefined;
-  if (id !== undefined && !isId(id)) return { kind: "invalid", id: null, reason: "Invalid request: id must be a string or an integer" };
+  if (id !== undefined && !isId(id)) return { kind: "invalid", id: null, reason: "Invalid request: id must be a string or an integer between -(2^53-1) and 2^53-1" };
   if (typeof m.method === "string") {
     return id === undefined ? { kind: "notification", method: m.method, params: m.params } : { kind: "request", id, method: m.method, params: m.params };
   }

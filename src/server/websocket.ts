@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage } from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { AppServer } from "./app.js";
-import { Connection, DEFAULT_MAX_INFLIGHT } from "./connection.js";
+import { Connection, DEFAULT_MAX_INFLIGHT, MAX_REQUEST_BYTES } from "./connection.js";
 
 export interface WsOptions {
   host: string;
@@ -51,7 +51,7 @@ export async function serveWebSocket(app: AppServer, opts: WsOptions): Promise<W
     const ok = req.url === "/readyz" || req.url === "/healthz";
     res.writeHead(ok ? 200 : 404).end(ok ? "ok" : "not found");
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? 64 << 20 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? MAX_REQUEST_BYTES });
   http.on("upgrade", (req: IncomingMessage, socket, head) => {
     // browsers send Origin; Codex refuses them, so a web page cannot drive a local agent
     const authorized = !opts.token || req.headers.authorization === `Bearer ${opts.token}`;

@@ -1,20 +1,30 @@
-// Golden comparison, as /work/shared/tools/conformance.mjs does it: fields whose values are
-// per-run or per-machine are ignored, cursors are compared by presence only.
+// Golden comparison: only the locations the corpus README allows to differ are ignored (exact
+// paths, not field names), cursors are compared by presence only, and an error must be Codex's
+// error (code and message).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { RpcClient } from "./rpc-client.js";
 
-/** Fields whose values are per-run or per-machine by nature. */
-export const IGNORED_FIELDS: ReadonlySet<string> = new Set(["path", "revision", "readStates", "readState", "emittedAtMs", "installationId"]);
+/**
+ * Exactly where answers may differ, as /work/shared/codex-corpus/README.md allows: the rollout
+ * `path` of a thread (per-machine) and `readState`/`readStates` (per-machine). Matched against
+ * the value's location with array indices written `[]` and the root label dropped, so a `path`
+ * anywhere else (a fileChange's `changes[].path`) is compared like any other field.
+ */
+export const IGNORED_PATHS: readonly RegExp[] = [/^\.thread\.path$/, /^\.data\[\]\.path$/, /^\.thread\.readState$/, /^\.readStates?$/, /^\.data\[\]\.readState$/];
+
+/** `page1.data[3].path` -> `.data[].path` (the root label is the file's name). */
+const shape = (at: string, root: string) => at.slice(root.length).replace(/\[\d+\]/g, "[]");
+const ignored = (at: string, root: string) => IGNORED_PATHS.some((re) => re.test(shape(at, root)));
 
 function show(v: unknown): string | undefined {
   return JSON.stringify(v)?.slice(0, 80);
 }
 
-function cmp(a: any, b: any, at: string, diffs: string[]): void {
+function cmp(a: any, b: any, at: string, diffs: string[], root: string): void {
   const last = at.split(".").pop() ?? "";
-  if (IGNORED_FIELDS.has(last)) return;
+  if (ignored(at, root)) return;
   if (/Cursor$/.test(last)) {
     if ((a == null) !== (b == null)) diffs.push(`${at}: cursor presence ${a == null ? "null" : "set"} vs ${b == null ? "null" : "set"}`);
     return;
@@ -25,20 +35,20 @@ function cmp(a: any, b: any, at: string, diffs: string[]): void {
   }
   if (Array.isArray(a)) {
     if (a.length !== b.length) diffs.push(`${at}: length ${a.length} vs ${b.length}`);
-    for (let i = 0; i < Math.min(a.length, b.length); i++) cmp(a[i], b[i], `${at}[${i}]`, diffs);
+    for (let i = 0; i < Math.min(a.length, b.length); i++) cmp(a[i], b[i], `${at}[${i}]`, diffs, root);
     return;
   }
   if (a && typeof a === "object") {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
       if (!(k in b)) {
-        if (!IGNORED_FIELDS.has(k)) diffs.push(`${at}.${k}: missing`);
+        if (!ignored(`${at}.${k}`, root)) diffs.push(`${at}.${k}: missing`);
         continue;
       }
       if (!(k in a)) {
-        if (!IGNORED_FIELDS.has(k)) diffs.push(`${at}.${k}: unexpected`);
+        if (!ignored(`${at}.${k}`, root)) diffs.push(`${at}.${k}: unexpected`);
         continue;
       }
-      cmp(a[k], b[k], `${at}.${k}`, diffs);
+      cmp(a[k], b[k], `${at}.${k}`, diffs, root);
     }
     return;
   }
@@ -51,7 +61,7 @@ function cmp(a: any, b: any, at: string, diffs: string[]): void {
  */
 export function compareGolden(expected: unknown, got: unknown, at = "result"): string[] {
   const diffs: string[] = [];
-  cmp(expected, got, at, diffs);
+  cmp(expected, got, at, diffs, at);
   return diffs;
 }
 
@@ -121,6 +131,8 @@ export function* goldenRequests(fixtureDir: string): Generator<GoldenRequest> {
       req = { file, method: "thread/read", params: { threadId: MISSING_THREAD_ID }, expected: { error: true }, expectedError: g.error };
     else req = { file, method: "thread/read", params: g.params, expected: g.result };
     if (req.expected === undefined && g.error) req = { ...req, expected: { error: true }, expectedError: g.error };
+    // older goldens keep the error inside `result`
+    if (req.expected?.error && typeof req.expected.error === "object" && !req.expectedError) req = { ...req, expectedError: req.expected.error };
     if (file === "list-page2.json") req = { ...req, params: { limit: 2, cursor: g.params?.cursor }, cursorFrom: "list-page1.json" };
     yield req;
   }
@@ -161,7 +173,7 @@ export async function replayGoldens(client: RpcClient, fixtureDir: string, timeo
     }
     answers.set(g.file, got);
     let diffs: string[];
-    if (g.expected?.error) diffs = got && got.error ? [] : ["expected an error, got a result"];
+    if (g.expected?.error) diffs = got && got.error ? compareGolden(g.expectedError, got.error, `${g.file.replace(/\.json$/, "")}.error`) : ["expected an error, got a result"];
     else diffs = compareGolden(g.expected, got, g.file.replace(/\.json$/, ""));
     out.push({ file: g.file, method: g.method, params, got, diffs, ok: diffs.length === 0 });
   }

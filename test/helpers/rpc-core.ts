@@ -4,6 +4,12 @@
 // server->client requests (approvals) by a policy. RpcClient (rpc-client.ts, a child's stdio)
 // and WsRpcClient (ws-client.ts, a WebSocket) add the transport.
 
+/**
+ * How long a request or wait may take before it fails: a guard against a hang, not a measure of
+ * speed, so it is generous (a test machine may be loaded by many other processes).
+ */
+export const DEFAULT_WAIT_MS = 300_000;
+
 export type RequestId = number | string;
 
 export interface RpcErrorObject {
@@ -215,7 +221,7 @@ export abstract class RpcClientCore {
   }
 
   /** Sends a request and resolves with its result, with arrival timing. */
-  requestTimed<T = any>(method: string, params?: unknown, timeoutMs = 30000): Promise<TimedResult<T>> {
+  requestTimed<T = any>(method: string, params?: unknown, timeoutMs = DEFAULT_WAIT_MS): Promise<TimedResult<T>> {
     const id = this.nextId++;
     return new Promise<TimedResult<T>>((resolve, reject) => {
       if (!this.alive) {
@@ -239,7 +245,7 @@ export abstract class RpcClientCore {
   }
 
   /** Sends a request; rejects with an RpcError (`.rpc = {code, message, data}`) on an error answer. */
-  async request<T = any>(method: string, params?: unknown, timeoutMs = 30000): Promise<T> {
+  async request<T = any>(method: string, params?: unknown, timeoutMs = DEFAULT_WAIT_MS): Promise<T> {
     return (await this.requestTimed<T>(method, params, timeoutMs)).result;
   }
 
@@ -254,26 +260,26 @@ export abstract class RpcClientCore {
   }
 
   /** `initialize` (clientInfo `name`, experimentalApi on), then the `initialized` notification. */
-  async initialize<T = any>(name = "spool-test", capabilities: Record<string, unknown> = { experimentalApi: true }, timeoutMs = 30000): Promise<T> {
+  async initialize<T = any>(name = "spool-test", capabilities: Record<string, unknown> = { experimentalApi: true }, timeoutMs = DEFAULT_WAIT_MS): Promise<T> {
     const r = await this.request<T>("initialize", { clientInfo: { name, version: "0.1.0" }, capabilities }, timeoutMs);
     this.notify("initialized");
     return r;
   }
 
   /** The first notification (already received or to come) matching `pred`. */
-  waitFor(pred: (n: Notification) => boolean, timeoutMs = 30000): Promise<Notification> {
+  waitFor(pred: (n: Notification) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<Notification> {
     const hit = this.notifications.find(pred);
     if (hit) return Promise.resolve(hit);
     return this.wait(this.noteWaiters, pred, timeoutMs, "notification");
   }
 
   /** The first notification with this method (and matching `pred`). */
-  waitForNotification(method: string, pred: (params: any) => boolean = () => true, timeoutMs = 30000): Promise<Notification> {
+  waitForNotification(method: string, pred: (params: any) => boolean = () => true, timeoutMs = DEFAULT_WAIT_MS): Promise<Notification> {
     return this.waitFor((n) => n.method === method && pred(n.params), timeoutMs);
   }
 
   /** The first incoming message of any kind (already received or to come) matching `pred`. */
-  waitForMessage(pred: (m: IncomingMessage) => boolean, timeoutMs = 30000): Promise<IncomingMessage> {
+  waitForMessage(pred: (m: IncomingMessage) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<IncomingMessage> {
     const hit = this.messages.find(pred);
     if (hit) return Promise.resolve(hit);
     return this.wait(this.msgWaiters, pred, timeoutMs, "message");

@@ -62,17 +62,22 @@ function engineInput(input: RawInput[]): UserInput[] {
 }
 
 export function registerTurnMethods(app: AppServer): void {
-  /** A loaded thread, or Codex's "thread not found". */
-  function loaded(threadId: string): LoadedThread {
+  /**
+   * A loaded thread, or Codex's "thread not found"; when another process is the thread's writer,
+   * a conflict naming it (the thread exists, it is just not this server's to run).
+   */
+  async function loaded(threadId: string): Promise<LoadedThread> {
     const id = parseThreadId(threadId);
     const t = app.threadsIfStarted()?.get(id);
-    if (!t || t.closing) throw invalidRequest(`thread not found: ${id}`);
-    return t;
+    if (t && !t.closing) return t;
+    const foreign = await app.foreignWriter(id);
+    if (foreign) throw invalidRequest(foreign);
+    throw invalidRequest(`thread not found: ${id}`);
   }
 
   app.registerThreadScoped("turn/start", async (raw) => {
     const p = decodeParams(TurnStartParams, raw);
-    const t = loaded(p.threadId);
+    const t = await loaded(p.threadId);
     if (p.sandboxPolicy != null && p.permissions != null) throw invalidRequest("`sandboxPolicy` and `permissions` cannot both be set");
     const input = engineInput(p.input);
     const o: Partial<TurnSettings> = {};
@@ -92,7 +97,7 @@ export function registerTurnMethods(app: AppServer): void {
 
   app.registerThreadScoped("turn/steer", async (raw) => {
     const p = decodeParams(TurnSteerParams, raw);
-    const t = loaded(p.threadId);
+    const t = await loaded(p.threadId);
     return t.steer(engineInput(p.input), p.expectedTurnId);
   });
 
@@ -100,7 +105,7 @@ export function registerTurnMethods(app: AppServer): void {
   // thread's next requests do not
   app.register("turn/interrupt", async (raw) => {
     const p = decodeParams(TurnInterruptParams, raw);
-    const { wait } = await app.serializeThread(p.threadId.toLowerCase(), async () => ({ wait: loaded(p.threadId).interrupt(p.turnId) }));
+    const { wait } = await app.serializeThread(p.threadId.toLowerCase(), async () => ({ wait: (await loaded(p.threadId)).interrupt(p.turnId) }));
     return wait;
   });
 }

@@ -111,6 +111,17 @@ export class HomeIndex {
    * staleness bound. `force` re-checks every file (an id was not found).
    */
   async ensureFresh(force = false): Promise<void> {
+    try {
+      await this.refresh(force);
+    } catch (e) {
+      // a full disk or a read-only home must not fail reads: serve what the index holds (it is
+      // refreshed again on the next read) and say why it may be behind
+      if (!isWriteFailure(e)) throw e;
+      this.opts.warn?.(`index refresh failed (${(e as Error).message}); answering from the index as it is`);
+    }
+  }
+
+  private async refresh(force: boolean): Promise<void> {
     if (!this.complete || force) {
       await this.sync();
       return;
@@ -243,4 +254,10 @@ const noStats = (): SyncStats => ({ files: 0, scanned: 0, appended: 0, removed: 
 async function rolloutFilesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile() && parseRolloutFileName(e.name)).map((e) => join(e.parentPath ?? e.path, e.name));
+}
+
+/** A failure to write (disk full, read-only, I/O error), as opposed to a bug or a bad file. */
+export function isWriteFailure(e: unknown): boolean {
+  const code = String((e as { code?: unknown })?.code ?? "");
+  return /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN)/.test(code) || ["ENOSPC", "EROFS", "EDQUOT", "EIO", "EACCES", "EPERM"].includes(code);
 }

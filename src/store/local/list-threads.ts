@@ -1,4 +1,5 @@
 // thread/list over the index: keyset pages on (timestamp ms, id), Codex's filters and cursors.
+import { quoteInput } from "../../util/quote.js";
 import type Database from "better-sqlite3";
 import { indexableTerm, matchingThreadsSql } from "./search-index.js";
 
@@ -40,7 +41,7 @@ export function parseListCursor(cursor: string): { ms: number; id: string | null
   const [ts, id, ...rest] = cursor.split("|");
   const ms = Date.parse(ts);
   if (rest.length || Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(ts) || (id !== undefined && !UUID.test(id))) {
-    throw new CursorError(`invalid cursor: ${cursor}`);
+    throw new CursorError(`invalid cursor: ${quoteInput(cursor)}`);
   }
   return { ms, id: id ?? null };
 }

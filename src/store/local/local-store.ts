@@ -32,7 +32,7 @@ import type { JsonObject } from "../../rollout/line.js";
 import type { IndexRow } from "./index-db.js";
 import { HomeIndex } from "./home-index.js";
 import { listStoredThreads } from "./list-stored-threads.js";
-import { acquireThreadLock, type ThreadLock } from "./lock.js";
+import { acquireThreadLock, foreignWriterConflict, withThreadLock, type ThreadLock } from "./lock.js";
 import { MetaStore, overlay, type MetaEntry } from "./meta-db.js";
 import { errno, toStoreError } from "./store-errors.js";
 import { derivedFields, patchBits, storedThread } from "./stored-thread.js";
@@ -86,7 +86,7 @@ export class LocalThreadStore implements ThreadStore {
     this.defaultProvider = provider;
     this.ownsIndex = !opts.index;
     this.index = opts.index ?? new HomeIndex({ home: opts.home, defaultProvider: provider, warn: this.warn });
-    this.meta = new MetaStore(this.index.db, opts.home);
+    this.meta = new MetaStore(this.index.db, opts.home, { warn: this.warn });
     this.writers = new ThreadWriters({
       home: this.home,
       fsync: this.fsync,
@@ -237,6 +237,11 @@ export class LocalThreadStore implements ThreadStore {
     return this.shutdownThread(threadId);
   }
 
+  /** The conflict a write would get because another live process is the thread's writer (null: none). */
+  foreignWriter(threadId: string): Promise<ThreadStoreError | null> {
+    return foreignWriterConflict(this.home, threadId);
+  }
+
   async updateThreadMetadata(threadId: string, patch: ThreadMetadataPatch, opts: { includeArchived?: boolean } = {}): Promise<StoredThread> {
     this.live();
     validatePatch(threadId, patch);
@@ -246,12 +251,16 @@ export class LocalThreadStore implements ThreadStore {
     if (patch.name !== undefined) await this.setName(threadId, patch.name, includeArchived);
     const row = await this.requireRow(threadId, includeArchived);
     const bits = patchBits(patch);
-    const entry = this.meta.update(threadId, (cur) => {
-      if (!bits) return null;
-      const derived = derivedFields(row, this.defaultProvider);
-      const next = applyPatch(overlay(derived, cur), patch);
-      return { fields: next, bits: (cur?.bits ?? 0) | bits };
-    });
+    const write = () =>
+      this.meta.update(threadId, (cur) => {
+        if (!bits) return null;
+        const derived = derivedFields(row, this.defaultProvider);
+        const next = applyPatch(overlay(derived, cur), patch);
+        return { fields: next, bits: (cur?.bits ?? 0) | bits };
+      });
+    // a thread another process writes is that process's to patch: take its lock for this write
+    // unless our own writer holds it (a conflict names the holder)
+    const entry = !bits || this.writers.get(threadId) ? write() : await withThreadLock(this.home, threadId, "metadata", write);
     return this.stored(row, entry ?? this.meta.get(threadId));
   }
 

@@ -183,3 +183,26 @@ export async function acquireThreadLock(home: string, threadId: string, purpose 
   }
   throw ThreadStoreError.conflict(`thread ${threadId}: could not take the writer lock ${path} (contended)`);
 }
+
+/**
+ * The conflict a write to `threadId` would get because another live process holds its writer
+ * lock (naming that process), or null when nobody else holds it. Takes nothing.
+ */
+export async function foreignWriterConflict(home: string, threadId: string): Promise<ThreadStoreError | null> {
+  const path = lockPath(home, threadId);
+  const text = await readFile(path, "utf8").catch(() => null);
+  if (text === null) return null;
+  const held = parseLock(text);
+  if (!held || !holderAlive(held) || (held.pid === process.pid && held.host === HOST)) return null;
+  return conflict(threadId, path, held);
+}
+
+/** Runs `fn` holding the thread's writer lock (taken for this call only; a conflict names the holder). */
+export async function withThreadLock<T>(home: string, threadId: string, purpose: string, fn: () => Promise<T> | T): Promise<T> {
+  const lock = await acquireThreadLock(home, threadId, purpose);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}

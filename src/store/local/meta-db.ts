@@ -13,7 +13,8 @@
 // The file is ATTACHed to the index's connection as `spool_meta`, so listing joins both in one
 // query. Writes use synchronous=FULL: a patch is durable when updateThreadMetadata resolves.
 import type Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { salvageRows } from "../../util/sqlite-salvage.js";
 import { join } from "node:path";
 import type { Json } from "../../rollout/line.js";
 import type { ThreadFields } from "../memory/semantics.js";
@@ -106,6 +107,28 @@ export function rowToFields(r: MetaRow): ThreadFields {
   return threadFieldsFromColumns(r, JSON.parse(r.source) as Json);
 }
 
+const isCorruption = (e: unknown) => {
+  const code = String((e as { code?: unknown }).code ?? "");
+  return code === "SQLITE_CORRUPT" || code === "SQLITE_NOTADB" || /integrity check failed/.test((e as Error).message);
+};
+
+/** ATTACHes `file` as spool_meta with its table; a damaged file fails here (quick_check), not at the first patch. */
+function attachMeta(db: Database.Database, file: string, durable: boolean): void {
+  db.prepare(`ATTACH DATABASE ? AS ${META_SCHEMA}`).run(file);
+  try {
+    if (durable) {
+      db.pragma(`${META_SCHEMA}.journal_mode = WAL`);
+      db.pragma(`${META_SCHEMA}.synchronous = FULL`);
+      const check = db.pragma(`${META_SCHEMA}.quick_check`, { simple: true });
+      if (check !== "ok") throw new Error(`metadata.sqlite integrity check failed: ${String(check)}`);
+    }
+    db.exec(`CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.thread_meta(${COLUMNS.map(([c, t]) => `${c} ${t}`).join(", ")})`);
+  } catch (e) {
+    db.exec(`DETACH DATABASE ${META_SCHEMA}`);
+    throw e;
+  }
+}
+
 export class MetaStore {
   private readonly getStmt: Database.Statement;
   private readonly putStmt: Database.Statement;
@@ -115,18 +138,34 @@ export class MetaStore {
   constructor(
     readonly db: Database.Database,
     home: string,
-    opts: { memory?: boolean } = {},
+    opts: { memory?: boolean; warn?: (msg: string) => void } = {},
   ) {
     const attached = (db.prepare("PRAGMA database_list").all() as Array<{ name: string }>).some((d) => d.name === META_SCHEMA);
     if (!attached) {
       const file = opts.memory ? ":memory:" : metaPath(home);
       if (!opts.memory) mkdirSync(join(home, "spool"), { recursive: true });
-      db.prepare(`ATTACH DATABASE ? AS ${META_SCHEMA}`).run(file);
-      if (!opts.memory) {
-        db.pragma(`${META_SCHEMA}.journal_mode = WAL`);
-        db.pragma(`${META_SCHEMA}.synchronous = FULL`);
+      try {
+        attachMeta(db, file, !opts.memory);
+      } catch (e) {
+        if (opts.memory || !isCorruption(e)) throw e;
+        // the patches are no one's cache: keep what can be read, move the damaged file aside
+        const salvaged = salvageRows(file, "thread_meta", "sqlite_autoindex_thread_meta_1", "id");
+        const aside = `${file}.corrupt-${Date.now()}`;
+        for (const suffix of ["", "-wal", "-shm"]) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+        attachMeta(db, file, true);
+        const insert = db.prepare(`INSERT OR IGNORE INTO ${META_SCHEMA}.thread_meta(${COLUMNS.map(([c]) => c).join(", ")}) VALUES (${COLUMNS.map(([c]) => `@${c}`).join(", ")})`);
+        let kept = 0;
+        db.transaction(() => {
+          for (const r of salvaged.rows) {
+            try {
+              kept += insert.run(Object.fromEntries(COLUMNS.map(([c]) => [c, r[c] ?? null]))).changes;
+            } catch {
+              // a row whose readable values break a constraint is lost with the damaged pages
+            }
+          }
+        })();
+        opts.warn?.(`${file} was corrupt (${(e as Error).message}): moved to ${aside}; metadata of ${kept} thread(s) recovered${salvaged.lost ? `, ${salvaged.lost}` : ""}`);
       }
-      db.exec(`CREATE TABLE IF NOT EXISTS ${META_SCHEMA}.thread_meta(${COLUMNS.map(([c, t]) => `${c} ${t}`).join(", ")})`);
     }
     const cols = COLUMNS.map(([c]) => c);
     this.getStmt = db.prepare(`SELECT * FROM ${META_SCHEMA}.thread_meta WHERE id = ?`);

@@ -8,6 +8,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { parseRolloutLine } from "../../rollout/line.js";
+import { MAX_LINE_BYTES } from "../../rollout/line-limit.js";
 import { emptyMetadata, mayChangeMetadata, METADATA_HEAD_BYTES, reduceMetadata, type ThreadMetadata } from "../../metadata/derive.js";
 
 export interface ScanResult {
@@ -35,6 +36,7 @@ class MetadataFold {
   private head = "";
   private decided: boolean | null = null;
   private parts: Buffer[] = [];
+  private partsBytes = 0;
 
   constructor(from?: ScanFrom) {
     this.r = { meta: from ? from.meta : emptyMetadata(), offset: from?.offset ?? 0, lines: from?.lines ?? 0, malformed: 0 };
@@ -50,17 +52,24 @@ class MetadataFold {
         this.head += buf.toString("latin1", start, Math.min(stop, start + METADATA_HEAD_BYTES - this.head.length));
         if (this.head.length >= METADATA_HEAD_BYTES || stop < n) this.decided = mayChangeMetadata(this.head, this.r.meta);
       }
-      if (this.decided !== false && stop > start) this.parts.push(Buffer.from(buf.subarray(start, stop)));
+      if (this.decided !== false && stop > start) {
+        // a line too long for a JS string is skipped (counted malformed), never decoded
+        this.partsBytes += stop - start;
+        if (this.partsBytes > MAX_LINE_BYTES) this.parts = [];
+        else this.parts.push(Buffer.from(buf.subarray(start, stop)));
+      }
       if (stop === n) return; // the line goes on in the next chunk
       this.r.offset = chunkStart + stop + 1;
       // empty lines are not lines (the reader skips them too)
       if (this.head.length > 0) {
         this.r.lines++;
-        if (this.decided) this.fold();
+        if (this.partsBytes > MAX_LINE_BYTES) this.r.malformed++;
+        else if (this.decided) this.fold();
       }
       this.head = "";
       this.decided = null;
       this.parts = [];
+      this.partsBytes = 0;
       start = stop + 1;
     }
   }

@@ -14,8 +14,9 @@
 //
 // Torn tails: a crash can leave a partial last line (a batch is acknowledged only after it is
 // complete and synced, so such a line was never acknowledged). When an existing file is opened
-// for appending, an unterminated tail is truncated back to the last "\n" and the truncation is
-// synced before anything new is written. Truncating (rather than starting with "\n") keeps every
+// for appending, an unterminated tail that is not whole JSON is truncated back to the last "\n"
+// and the truncation is synced before anything new is written; a whole JSON line that only lacks
+// its "\n" (another writer's complete line) is kept and terminated instead. Truncating (rather than starting with "\n") keeps every
 // line of the file parseable for Codex and for Spool; the bytes cut were never acknowledged.
 //
 // A failed write is rolled back by truncating to the size before the batch and the batch is
@@ -25,6 +26,7 @@ import { constants } from "node:fs";
 import { mkdir, open, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ThreadStoreError } from "../types.js";
+import { MAX_LINE_BYTES } from "../../rollout/line-limit.js";
 
 const NL = 10;
 const MAX_BATCH_BYTES = 16 << 20;
@@ -105,7 +107,11 @@ export async function holdsCompleteLine(path: string): Promise<boolean> {
   }
 }
 
-/** Truncates an unterminated last line (back to just after the last "\n"); returns bytes cut. */
+/**
+ * Ends the file on a line boundary before appending. A last line without "\n" that parses as JSON
+ * is complete (a writer that stopped before its newline, or an editor): it gets its newline. Any
+ * other unterminated tail is torn and is cut back to just after the last "\n". Returns bytes cut.
+ */
 export async function truncateTornTail(fh: FileHandle, size: number, fsync: boolean): Promise<number> {
   if (size === 0) return 0;
   const one = Buffer.alloc(1);
@@ -124,9 +130,27 @@ export async function truncateTornTail(fh: FileHandle, size: number, fsync: bool
     }
     end = start;
   }
+  if (await isCompleteJson(fh, keep, size)) {
+    await fh.write("\n", null);
+    if (fsync) await fh.datasync();
+    return -1;
+  }
   await fh.truncate(keep);
   if (fsync) await fh.datasync();
   return size - keep;
+}
+
+/** Whether bytes [start, end) are one whole JSON value (too long to decode counts as not). */
+async function isCompleteJson(fh: FileHandle, start: number, end: number): Promise<boolean> {
+  if (end - start > MAX_LINE_BYTES) return false;
+  const buf = Buffer.allocUnsafe(end - start);
+  const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+  try {
+    JSON.parse(buf.toString("utf8", 0, bytesRead));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class RolloutWriter {
@@ -160,8 +184,10 @@ export class RolloutWriter {
     const fh = await open(opts.path, constants.O_RDWR | constants.O_APPEND);
     try {
       const { size } = await fh.stat();
-      w.stats.tornBytes = await truncateTornTail(fh, size, opts.fsync);
-      w.size = size - w.stats.tornBytes;
+      const cut = await truncateTornTail(fh, size, opts.fsync);
+      // -1: a complete last line got its newline
+      w.stats.tornBytes = Math.max(0, cut);
+      w.size = cut < 0 ? size + 1 : size - cut;
       // nothing left (not even session_meta): the creation was interrupted before its first line
       // was durable, so the thread never existed; appending would leave a file without a header
       if (w.size === 0) {
