@@ -63,6 +63,8 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
    * a model round of their own (the goals feature's budget-limit notice and goal_objective context).
    */
   beforeModelRequest?: (turnId: string) => RolloutItem[] | Promise<RolloutItem[]>;
+  /** `model_auto_compact_token_limit`: a turn compacts first when the last request used this many tokens (default 90% of the window). */
+  autoCompactTokenLimit?: number | null;
   /** Environment of commands (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Command timeout when the call gives none (default 10 minutes). */
@@ -80,6 +82,8 @@ export interface TurnStartOptions extends Partial<TurnSettings> {
    * context): model input, but no userMessage item and no notification.
    */
   rawInput?: RolloutItem[];
+  /** A compaction turn (`thread/compact/start`): no input, one summary request. */
+  compact?: boolean;
   /** Recorded in `task_started` (Codex's turn_attribution); the turn's root is the chain's. */
   attribution?: TurnAttribution | null;
 }
@@ -144,6 +148,7 @@ export class AgentSession {
       reasoningEffort: config.reasoningEffort,
       reasoningSummary: config.reasoningSummary,
       contextWindow: config.contextWindow,
+      autoCompactTokenLimit: config.autoCompactTokenLimit,
       webSearch: config.webSearch,
       ...given,
       model: opts.model ?? config.model,
@@ -174,11 +179,11 @@ export class AgentSession {
   /** Starts a turn; throws if one is running. */
   startTurn(input: UserInput[], overrides: TurnStartOptions = {}): RunningTurn {
     if (this.current) throw new Error(`thread ${this.threadId} already has a running turn (${this.current.id})`);
-    const { turnId, rawInput, attribution, ...settings } = overrides;
+    const { turnId, rawInput, attribution, compact, ...settings } = overrides;
     for (const [k, v] of Object.entries(settings)) if (v !== undefined) (this.settings as unknown as Record<string, unknown>)[k] = v;
     const id = turnId ?? uuidv7();
     const rootId = attribution ? (attribution.rootTurnId ?? (attribution.parentTurnId !== null ? this.last_?.rootId : null) ?? id) : id;
-    const turn = new RunningTurn(this, id, input, { rawInput, attribution: attribution ?? null, rootTurnId: rootId });
+    const turn = new RunningTurn(this, id, input, { rawInput, attribution: attribution ?? null, rootTurnId: rootId, compact });
     this.last_ = { id, rootId };
     this.current = turn;
     void turn.done.finally(() => {
