@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { startCodex } from "./helpers/codex.js";
-import { startSpool } from "./helpers/spool.js";
+import { spawnSync } from "node:child_process";
+import { spoolMain, startSpool } from "./helpers/spool.js";
 import { useMockResponses } from "./helpers/mock-home.js";
 import { validateNotification, validateResponse } from "./helpers/schema.js";
 import type { RpcClient } from "./helpers/rpc-client.js";
@@ -25,6 +26,21 @@ async function turn(c: RpcClient, threadId: string, text: string): Promise<void>
   await c.request("turn/start", { threadId, input: [{ type: "text", text }] });
   await done;
 }
+
+/** The codex_compaction_events Spool stored (analytics is on by default). */
+function compactionEvents(home: string): Array<Record<string, unknown>> {
+  const r = spawnSync(process.execPath, [spoolMain(), "analytics", "events", "--home", home, "--json"], { encoding: "utf8", env: { ...process.env, SPOOL_LOG: "error" } });
+  return r.stdout
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l))
+    .map((o) => (o.event_type ? o : (o.event ?? o)))
+    .filter((e) => e.event_type === "codex_compaction_event")
+    .map((e) => e.event_params);
+}
+
+/** The fields Spool sets the same way every time. */
+const stable = (e: Record<string, unknown>) => Object.fromEntries(["trigger", "reason", "implementation", "phase", "strategy", "status", "codex_error_kind", "active_context_tokens_before"].map((k) => [k, e[k]]));
 
 function rolloutOf(home: string): Array<{ type: string; payload: any }> {
   const find = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? find(path.join(d, e.name)) : e.name.endsWith(".jsonl") ? [path.join(d, e.name)] : []));
@@ -70,6 +86,10 @@ test("thread/compact/start summarizes, the next request and a resumed thread sta
   } finally {
     await spool.close();
   }
+  const [manual, ...others] = compactionEvents(home);
+  assert.equal(others.length, 0);
+  assert.deepEqual(stable(manual), { trigger: "manual", reason: "user_requested", implementation: "responses", phase: "standalone_turn", strategy: "memento", status: "completed", codex_error_kind: null, active_context_tokens_before: 140 });
+  assert.equal(manual.thread_id, threadId);
 
   // the rollout: the summary reply, then the `compacted` line, then the item's completion
   const lines = rolloutOf(home);
@@ -139,4 +159,5 @@ test("a turn compacts first when the last request reached model_auto_compact_tok
   } finally {
     await spool.close();
   }
+  assert.deepEqual(compactionEvents(home).map(stable), [{ trigger: "auto", reason: "context_limit", implementation: "responses", phase: "pre_turn", strategy: "memento", status: "completed", codex_error_kind: null, active_context_tokens_before: 140 }]);
 });

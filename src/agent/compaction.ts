@@ -5,15 +5,37 @@
 // (what a resumed engine starts from, see history.ts), and a `contextCompaction` item
 // (item/started, item/completed, its `item_completed` event and the legacy `context_compacted`). The turn around it (a
 // standalone `thread/compact/start` turn or an automatic one before a request) is the caller's.
-import type { JsonObject } from "../rollout/line.js";
+import type { ThreadItem } from "../protocol/v2.js";
+import type { Json, JsonObject } from "../rollout/line.js";
 import type { RolloutItem } from "../store/types.js";
+import type { TurnNotification } from "./events.js";
+import { isUserTurnMessage, type ConversationHistory } from "./history.js";
 import { uuidv7 } from "./ids.js";
-import type { ModelRequest } from "./model-client.js";
+import type { ModelClient, ModelRequest } from "./model-client.js";
 import * as R from "./rollout-items.js";
-import type { AgentSession } from "./session.js";
-import { usageBreakdown } from "./token-usage.js";
-import type { TurnOutput } from "./turn-output.js";
-import { isUserTurnMessage } from "./history.js";
+import { usageBreakdown, type TokenUsage } from "./token-usage.js";
+
+/** What a compaction needs of the session (kept narrow: no import of session.ts). */
+export interface CompactionSession {
+  readonly threadId: string;
+  readonly settings: { model: string; contextWindow: number };
+  readonly tools: { specs(): Json[] };
+  tokenUsage(): { last: TokenUsage | null };
+  readonly internals: {
+    opts: { client: ModelClient; baseInstructions?: string | null };
+    conversation: ConversationHistory;
+    addUsage(u: TokenUsage): { total: TokenUsage; last: TokenUsage };
+  };
+}
+
+/** Where the running turn's output goes (turn-output.ts's TurnOutput). */
+export interface CompactionOutput {
+  readonly turnId: string;
+  emit(items: RolloutItem[]): Promise<void>;
+  notify(n: TurnNotification): void;
+  itemStarted(item: ThreadItem, startedAtMs: number): void;
+  itemCompleted(item: ThreadItem, completedAtMs: number): void;
+}
 
 /** Our own wording (not Codex's): what the summary request asks the model for. */
 export const SUMMARY_REQUEST_TEXT =
@@ -65,7 +87,7 @@ export interface CompactionResult {
 }
 
 /** Runs a compaction inside the caller's turn; throws the model's error if the request fails. */
-export async function compactConversation(session: AgentSession, output: TurnOutput, now: () => number, signal?: AbortSignal): Promise<CompactionResult> {
+export async function compactConversation(session: CompactionSession, output: CompactionOutput, now: () => number, signal?: AbortSignal): Promise<CompactionResult> {
   const { opts, conversation } = session.internals;
   const itemId = uuidv7();
   const startedAtMs = now();

@@ -3,12 +3,11 @@
 import { z } from "zod";
 import { decodeParams, parseThreadId } from "../params.js";
 import { invalidRequest } from "../errors.js";
-import type { MethodHandler } from "../app.js";
 import type { WithFollowUp } from "../follow-up.js";
 
 /** What the handler needs: the loaded thread that compacts. */
 export interface CompactionService {
-  registerThreadScoped(method: string, handler: MethodHandler): void;
+  registerThreadScoped(method: string, handler: (params: unknown) => Promise<unknown>): void;
   loadedThread(threadId: string): { closing: boolean; startCompaction(): Promise<WithFollowUp> } | undefined;
 }
 
