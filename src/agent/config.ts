@@ -48,6 +48,8 @@ export interface AgentConfig {
   webSearch: WebSearchMode | null;
   /** `model_context_window`, else Codex's fallback for models it has no metadata for. */
   contextWindow: number;
+  /** `model_auto_compact_token_limit` (null: 90% of the context window). */
+  autoCompactTokenLimit: number | null;
 }
 
 export const DEFAULT_MODEL = "gpt-5.1-codex";
@@ -125,5 +127,6 @@ export function resolveAgentConfig(config: SpoolConfig, env: NodeJS.ProcessEnv =
     reasoningSummary: strOf(c.model_reasoning_summary) ?? "auto",
     webSearch: web === "disabled" || web === "live" || web === "cached" ? web : null,
     contextWindow: numOf(c.model_context_window) ?? DEFAULT_CONTEXT_WINDOW,
+    autoCompactTokenLimit: numOf(c.model_auto_compact_token_limit) ?? null,
   };
 }

@@ -93,6 +93,12 @@ export class ConversationHistory {
     }
   }
 
+  /** After a compaction: the conversation is its replacement history. */
+  replace(items: readonly JsonObject[]): void {
+    this.items.length = 0;
+    for (const x of items) this.record(x);
+  }
+
   hasEnvironmentContext(): boolean {
     return this.items.some((p) => p.type === "message" && p.role === "user" && partTexts(p).some((t) => t.startsWith("<environment_context>")));
   }

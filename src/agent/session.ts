@@ -79,6 +79,8 @@ export interface AgentSessionOptions extends Partial<Omit<TurnSettings, "cwd" | 
   beforeModelRequest?: (turnId: string) => RolloutItem[] | Promise<RolloutItem[]>;
   /** Commands allowed without asking, and where an accepted execpolicy amendment is recorded (execpolicy.ts). */
   execPolicy?: ExecPolicy;
+  /** `model_auto_compact_token_limit`: a turn compacts first when the last request used this many tokens (default 90% of the window). */
+  autoCompactTokenLimit?: number | null;
   /** Environment of commands (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Command timeout when the call gives none (default 10 minutes). */
@@ -96,6 +98,8 @@ export interface TurnStartOptions extends Partial<TurnSettings> {
    * context): model input, but no userMessage item and no notification.
    */
   rawInput?: RolloutItem[];
+  /** A compaction turn (`thread/compact/start`): no input, one summary request. */
+  compact?: boolean;
   /** Recorded in `task_started` (Codex's turn_attribution); the turn's root is the chain's. */
   attribution?: TurnAttribution | null;
 }
@@ -167,6 +171,7 @@ export class AgentSession {
       reasoningEffort: config.reasoningEffort,
       reasoningSummary: config.reasoningSummary,
       contextWindow: config.contextWindow,
+      autoCompactTokenLimit: config.autoCompactTokenLimit,
       webSearch: config.webSearch,
       workspaceWrite: config.workspaceWrite,
       ...given,
@@ -198,11 +203,11 @@ export class AgentSession {
   /** Starts a turn; throws if one is running. */
   startTurn(input: UserInput[], overrides: TurnStartOptions = {}): RunningTurn {
     if (this.current) throw new Error(`thread ${this.threadId} already has a running turn (${this.current.id})`);
-    const { turnId, rawInput, attribution, ...settings } = overrides;
+    const { turnId, rawInput, attribution, compact, ...settings } = overrides;
     for (const [k, v] of Object.entries(settings)) if (v !== undefined) (this.settings as unknown as Record<string, unknown>)[k] = v;
     const id = turnId ?? uuidv7();
     const rootId = attribution ? (attribution.rootTurnId ?? (attribution.parentTurnId !== null ? this.last_?.rootId : null) ?? id) : id;
-    const turn = new RunningTurn(this, id, input, { rawInput, attribution: attribution ?? null, rootTurnId: rootId });
+    const turn = new RunningTurn(this, id, input, { rawInput, attribution: attribution ?? null, rootTurnId: rootId, compact });
     this.last_ = { id, rootId };
     this.current = turn;
     void turn.done.finally(() => {

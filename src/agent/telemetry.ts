@@ -19,6 +19,8 @@ export type TurnTelemetry =
   | (TurnRef & { type: "samplingEnded"; atMs: number; ok: boolean; responseId: string | null; callIds: string[] })
   | (TurnRef & { type: "toolCallStarted"; atMs: number; callId: string; name: string })
   | (TurnRef & { type: "toolCallEnded"; atMs: number; callId: string; name: string; success: boolean })
+  /** A compaction replaced the conversation (manual: thread/compact/start; auto: the context was full). */
+  | (TurnRef & { type: "compacted"; trigger: "manual" | "auto"; tokensBefore: number; startedAtMs: number; completedAtMs: number })
   /** The model error that failed the turn (its CodexErrorInfo and HTTP status, when it had one). */
   | (TurnRef & { type: "turnFailed"; codexErrorInfo: Json; httpStatus: number | null });
 

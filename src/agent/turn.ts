@@ -15,6 +15,7 @@ import type { ThreadItem, Turn, TurnError, TurnStatus } from "../protocol/v2.js"
 import type { RolloutItem } from "../store/types.js";
 import { turnErrorFrom } from "../history/turn-error.js";
 import { uuidv7 } from "./ids.js";
+import { autoCompactLimit, compactConversation } from "./compaction.js";
 import { ModelError } from "./model-client.js";
 import { ModelRounds } from "./model-round.js";
 import * as R from "./rollout-items.js";
@@ -54,17 +55,19 @@ export class RunningTurn {
 
   private readonly rawInput: RolloutItem[] | null;
   private readonly attribution: TurnAttribution | null;
+  private readonly compact: boolean;
 
   constructor(
     private readonly session: AgentSession,
     id: string,
     private readonly input: UserInput[],
-    opts: { rawInput?: RolloutItem[]; attribution?: TurnAttribution | null; rootTurnId?: string } = {},
+    opts: { rawInput?: RolloutItem[]; attribution?: TurnAttribution | null; rootTurnId?: string; compact?: boolean } = {},
   ) {
     this.id = id;
     this.rootTurnId = opts.rootTurnId ?? id;
     this.rawInput = opts.rawInput ?? null;
     this.attribution = opts.attribution ?? null;
+    this.compact = opts.compact ?? false;
     this.done = new Promise((r) => (this.resolveDone = r));
     const now = () => this.now();
     this.output = new TurnOutput(session.internals.opts, session.internals.conversation, session.threadId, id);
@@ -136,6 +139,14 @@ export class RunningTurn {
       await this.output.emit(head);
       this.o.onTelemetry?.({ type: "turnStarted", threadId: this.threadId, turnId: this.id, trigger: this.attribution?.trigger ?? null });
       this.output.notify({ method: "turn/started", params: { threadId: this.threadId, turn: this.turnView("inProgress", [], "notLoaded", null, null, null) } });
+      if (this.compact || this.contextFull()) {
+        const c = await compactConversation(this.session, this.output, () => this.now(), this.control.signal);
+        this.o.onTelemetry?.({ type: "compacted", threadId: this.threadId, turnId: this.id, trigger: this.compact ? "manual" : "auto", tokensBefore: c.tokensBefore, startedAtMs: c.startedAtMs, completedAtMs: c.completedAtMs });
+        if (this.compact) {
+          this.control.close();
+          return await this.complete();
+        }
+      }
       if (this.rawInput) await this.output.emit(this.rawInput);
       else await this.recordUserInput(this.input);
       for (;;) {
@@ -162,6 +173,12 @@ export class RunningTurn {
       if (this.control.stopped) return this.interrupted();
       return this.failed(e);
     }
+  }
+
+  /** Whether the last request filled the context up to the auto-compaction limit. */
+  private contextFull(): boolean {
+    const last = this.session.tokenUsage().last;
+    return last !== null && last.total_tokens >= autoCompactLimit(this.o.autoCompactTokenLimit, this.s.contextWindow);
   }
 
   /** The caller's items for the next model request (recorded, no round of their own). */
@@ -211,7 +228,8 @@ export class RunningTurn {
     ]);
     await this.calls.notifyDiff();
     const items = lastAgentItem ? [lastAgentItem] : [];
-    const turn = this.turnView("completed", items, "summary", null, completedAt, durationMs);
+    // a compaction turn reports no items (Codex: itemsView notLoaded)
+    const turn = this.turnView("completed", items, this.compact ? "notLoaded" : "summary", null, completedAt, durationMs);
     this.output.notify({ method: "turn/completed", params: { threadId: this.threadId, turn } });
     return { turnId: this.id, status: "completed", error: null, lastAgentMessage, turn };
   }

@@ -336,6 +336,8 @@ export class AnalyticsClient {
         return this.track({ kind: "tool_call_ended", ...ids, atMs: t.atMs, callId: t.callId, name: t.name, success: t.success });
       case "turnFailed":
         return this.track({ kind: "turn_failed", ...ids, codexErrorInfo: t.codexErrorInfo, httpStatus: t.httpStatus });
+      case "compacted":
+        return this.track({ kind: "compaction", ...ids, trigger: t.trigger, tokensBefore: t.tokensBefore, startedAtMs: t.startedAtMs, completedAtMs: t.completedAtMs });
     }
   }
 

@@ -20,12 +20,13 @@ export const TURN_EVENT = "codex_turn_event";
 export const TURN_STEER = "codex_turn_steer_event";
 export const REVIEW_EVENT = "codex_review_event";
 export const GOAL_EVENT = "codex_goal_event";
+export const COMPACTION_EVENT = "codex_compaction_event";
 export const CONTROL_TOOL_EVENT = "codex_control_tool_call_event";
 /** Sent alone in its own request (Codex isolates it from other events). */
 export const ACCEPTED_LINES_EVENT = "codex_accepted_line_fingerprints";
 
 /** Every event type Spool emits. */
-export const EVENT_TYPES: readonly string[] = [THREAD_INITIALIZED, THREAD_ARCHIVE, TURN_EVENT, TURN_STEER, REVIEW_EVENT, GOAL_EVENT, CONTROL_TOOL_EVENT, ACCEPTED_LINES_EVENT, ...Object.values(TOOL_EVENT_TYPES)];
+export const EVENT_TYPES: readonly string[] = [THREAD_INITIALIZED, THREAD_ARCHIVE, TURN_EVENT, TURN_STEER, REVIEW_EVENT, GOAL_EVENT, COMPACTION_EVENT, CONTROL_TOOL_EVENT, ACCEPTED_LINES_EVENT, ...Object.values(TOOL_EVENT_TYPES)];
 
 export interface TrackEvent {
   event_type: string;

@@ -236,6 +236,17 @@ export interface GoalFact {
   cumulativeTimeAccountedSeconds?: number | null;
 }
 
+/** A compaction the turn engine ran (Spool's: a summary request through the Responses API). */
+export interface CompactionFact {
+  kind: "compaction";
+  threadId: string;
+  turnId: string;
+  trigger: "manual" | "auto";
+  tokensBefore: number;
+  startedAtMs: number;
+  completedAtMs: number;
+}
+
 export type AnalyticsFact =
   | InitializeFact
   | ClientRequestFact
@@ -255,6 +266,7 @@ export type AnalyticsFact =
   | ItemCompletedFact
   | SubagentThreadStartedFact
   | GoalFact
+  | CompactionFact
   | SamplingStartedFact
   | SamplingEndedFact
   | ToolCallFact

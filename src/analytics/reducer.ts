@@ -23,6 +23,7 @@ import type { AnalyticsFact } from "./facts.js";
 import { onClientError, onClientRequest, onClientResponse, onInitialize } from "./reducer/client-requests.js";
 import type { ReduceOutput } from "./reducer/context.js";
 import { onGoal } from "./reducer/goal-events.js";
+import { onCompaction } from "./reducer/compaction-events.js";
 import { onServerRequest, onServerRequestAborted, onServerResponse } from "./reducer/reviews.js";
 import { newReducerState, type ReducerLimits, type ReducerState, type ThreadState } from "./reducer/state.js";
 import { onSubagentStarted } from "./reducer/thread-init.js";
@@ -100,6 +101,9 @@ export class AnalyticsReducer {
         break;
       case "goal":
         onGoal(s, fact, out);
+        break;
+      case "compaction":
+        onCompaction(s, fact, out);
         break;
       case "sampling_started":
         onSamplingStarted(s, fact);

@@ -14,6 +14,7 @@ import { encodeNotification, type RequestId } from "./jsonrpc.js";
 import { registerReadMethods } from "./methods/threads-read.js";
 import { registerThreadWriteMethods } from "./methods/threads-write.js";
 import { registerTurnMethods } from "./methods/turns.js";
+import { registerCompactionMethods } from "./methods/compaction.js";
 import { registerLiveOverlays } from "./methods/live-overlay.js";
 import { registerGoalMethods } from "./methods/goals.js";
 import { registerSkillMethods } from "./methods/skills.js";
@@ -85,6 +86,7 @@ export class AppServer {
     registerReadMethods(this);
     registerThreadWriteMethods(this);
     registerTurnMethods(this);
+    registerCompactionMethods({ registerThreadScoped: (m, h) => this.registerThreadScoped(m, h), loadedThread: (id) => this.threadsIfStarted()?.get(id) });
     registerLiveOverlays(this);
     this.skills = new SkillsService({ codexHome: opts.home });
     this.context = new WorkspaceContext({ codexHome: opts.home, ...contextOptionsFromConfig(this.config, opts.home), skills: this.skills, env: opts.commandEnv });

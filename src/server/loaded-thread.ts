@@ -367,6 +367,15 @@ export class LoadedThread {
     return new WithFollowUp({ turn: { id: turnId, rootTurnId: turnId, items: [], itemsView: "notLoaded", status: "inProgress", error: null, startedAt: null, completedAt: null, durationMs: null } }, release);
   }
 
+  /** Starts a compaction turn (thread/compact/start) once the running turn, if any, has ended. */
+  async startCompaction(): Promise<WithFollowUp> {
+    for (let running = this.session.activeTurn; running; running = this.session.activeTurn) await running.done;
+    const turnId = uuidv7();
+    const release = this.hold();
+    this.launchTurn(turnId, () => this.session.startTurn([], { turnId, compact: true }), release);
+    return new WithFollowUp({}, release);
+  }
+
   /**
    * Starts a turn the server begins by itself (a goal continuation): `items` are its input (not a
    * user message), `trigger` is recorded as its attribution with the previous turn as parent.
