@@ -10,6 +10,7 @@ import type { MethodRegistrar } from "./methods/registrar.js";
 import { registerAccountMethods } from "./methods/account.js";
 import { registerCatalogMethods } from "./methods/catalog.js";
 import { greetingNotifications, registerConfigMethods } from "./methods/config.js";
+import { registerConfigWriteMethods } from "./methods/config-write.js";
 import { registerFileMethods } from "./methods/files.js";
 import { registerModelMethods } from "./methods/models.js";
 
@@ -57,6 +58,7 @@ export function registerClientBootstrap(app: BootstrapHost, env: NodeJS.ProcessE
     afterResponse: (result, fn) => new WithFollowUp(result, fn),
   });
   registerConfigMethods(app, { home });
+  registerConfigWriteMethods(app, { home });
   registerModelMethods(app, {
     model: () => (typeof app.config.model === "string" ? app.config.model : null),
     reasoningEffort: () => {
