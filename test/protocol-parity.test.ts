@@ -24,6 +24,9 @@ const ANSWER_TYPES: Record<string, string> = {
   "config/batchWrite": "ConfigWriteResponse",
   "account/logout": "LogoutAccountResponse",
   "config/mcpServer/reload": "McpServerRefreshResponse",
+  "account/securitySetup/read": "GetAccountSecuritySetupResponse",
+  "externalAgentConfig/import/readHistories": "ExternalAgentConfigImportHistoriesReadResponse",
+  "account/gatewayOAuth/cancel": "GatewayOAuthCancelResponse",
 };
 
 function schemaProblems(method: string, result: unknown): string[] {
@@ -57,18 +60,6 @@ const NOT_YET: Record<string, string> = {
   "fs/watch": "files",
   "fs/unwatch": "files",
   // offline catalogs and accounts
-  "app/read": "offline catalogs and accounts",
-  "app/installed": "offline catalogs and accounts",
-  "windowsSandbox/readiness": "offline catalogs and accounts",
-  "windowsSandbox/setupStart": "offline catalogs and accounts",
-  "account/securitySetup/read": "offline catalogs and accounts",
-  "account/gatewayOAuth/read": "offline catalogs and accounts",
-  "account/gatewayOAuth/cancel": "offline catalogs and accounts",
-  "externalAgentConfig/import/readHistories": "offline catalogs and accounts",
-  "externalAgentConfig/import": "offline catalogs and accounts",
-  "externalAgentConfig/import/recordHistory": "offline catalogs and accounts",
-  "marketplace/upgrade": "offline catalogs and accounts",
-  "plugin/reconcile": "offline catalogs and accounts",
   "feedback/save": "offline catalogs and accounts",
   // turn kinds the agent loop does not run yet
   "review/start": "turn kinds the agent loop does not run yet",
@@ -84,6 +75,8 @@ const SAME_ANSWER = new Set<string>([
   "hooks/list", "plugin/list", "plugin/installed", "app/list", "modelProvider/list", "permissionProfile/list", "mcpServerStatus/list",
   "account/read", "account/rateLimits/read", "account/login/start", "account/logout", "externalAgentConfig/detect",
   "config/value/write", "config/batchWrite", "experimentalFeature/enablement/set", "config/mcpServer/reload",
+  "app/read", "app/installed", "windowsSandbox/readiness", "windowsSandbox/setupStart", "account/securitySetup/read", "account/gatewayOAuth/read",
+  "account/gatewayOAuth/cancel", "externalAgentConfig/import/readHistories", "marketplace/upgrade", "plugin/reconcile",
 ]);
 
 /** Not Spool's to answer (other branches own them): never counted as a gap. */
@@ -209,4 +202,22 @@ test("config/value/write and config/batchWrite leave config.toml byte for byte a
     const file = (h: string) => fs.readFileSync(path.join(h, "config.toml"), "utf8");
     assert.equal(file(spool.home).split(spool.home).join("<HOME>"), file(codex.home).split(codex.home).join("<HOME>"), `config.toml after ${method} ${JSON.stringify(params)}`);
   }
+});
+
+test("import history and the Windows sandbox setup answer and notify like Codex", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "spool-parity-imports-"));
+  dirs.push(root);
+  const [codex, spool] = await Promise.all([side("codex", root, mockConfigToml(mock.url)), side("spool", root, mockConfigToml(mock.url))]);
+  const run = async (s: Side & { client: RpcClient }) => {
+    const recorded = (await s.client.request("externalAgentConfig/import/recordHistory", { providerId: "p", itemTypeResults: [] })) as { importId: string };
+    const histories = (await s.client.request("externalAgentConfig/import/readHistories", undefined)) as { data: Array<{ importId: string; completedAtMs: number }> };
+    assert.deepEqual(schemaProblems("externalAgentConfig/import/readHistories", histories), []);
+    assert.equal(histories.data.at(-1)?.importId, recorded.importId);
+    const started = await s.client.request("windowsSandbox/setupStart", { mode: "elevated" });
+    for (let i = 0; i < 200 && !s.client.notifications.some((n) => n.method === "windowsSandbox/setupCompleted"); i++) await new Promise((r) => setTimeout(r, 25));
+    const completed = s.client.notifications.filter((n) => n.method === "windowsSandbox/setupCompleted").map((n) => n.params);
+    return { histories: histories.data.map((h) => ({ ...h, importId: "<ID>", completedAtMs: typeof h.completedAtMs })), started, completed };
+  };
+  const [c, s] = await Promise.all([run(codex), run(spool)]);
+  assert.deepEqual(s, c);
 });

@@ -12,6 +12,8 @@ import { registerCatalogMethods } from "./methods/catalog.js";
 import { greetingNotifications, registerConfigMethods } from "./methods/config.js";
 import { registerConfigWriteMethods } from "./methods/config-write.js";
 import { registerFileMethods } from "./methods/files.js";
+import { registerIntegrationMethods } from "./methods/integrations.js";
+import { ImportHistory } from "../external-agent/import-history.js";
 import { registerModelMethods } from "./methods/models.js";
 
 type Table = Record<string, unknown>;
@@ -84,6 +86,16 @@ export function registerClientBootstrap(app: BootstrapHost, env: NodeJS.ProcessE
     },
   });
   registerFileMethods(app);
+  registerIntegrationMethods(app, {
+    provider: () => {
+      const id = app.config.modelProvider;
+      const name = providerTables(app)[id]?.name;
+      return { id, name: typeof name === "string" ? name : id === "openai" ? "OpenAI" : id };
+    },
+    imports: new ImportHistory(home),
+    broadcast: (method, params) => app.broadcast(method, params),
+    afterResponse: (result, fn) => new WithFollowUp(result, fn),
+  });
   app.onConnectionInitialized((conn) => {
     for (const n of greetingNotifications({ home })) conn.notify(n.method, n.params);
   });
