@@ -49,16 +49,6 @@ const NOT_YET: Record<string, string> = {
   "threadSection/update": "threads",
   "thread/section/move": "threads",
   "threadSection/delete": "threads",
-  // files: fs/* over the host's file system
-  "fs/getMetadata": "files",
-  "fs/readFile": "files",
-  "fs/readDirectory": "files",
-  "fs/writeFile": "files",
-  "fs/createDirectory": "files",
-  "fs/copy": "files",
-  "fs/remove": "files",
-  "fs/watch": "files",
-  "fs/unwatch": "files",
   // offline catalogs and accounts
   "feedback/save": "offline catalogs and accounts",
   // turn kinds the agent loop does not run yet
@@ -77,6 +67,7 @@ const SAME_ANSWER = new Set<string>([
   "config/value/write", "config/batchWrite", "experimentalFeature/enablement/set", "config/mcpServer/reload",
   "app/read", "app/installed", "windowsSandbox/readiness", "windowsSandbox/setupStart", "account/securitySetup/read", "account/gatewayOAuth/read",
   "account/gatewayOAuth/cancel", "externalAgentConfig/import/readHistories", "marketplace/upgrade", "plugin/reconcile",
+  "fs/readFile", "fs/readDirectory", "fs/writeFile", "fs/createDirectory", "fs/copy", "fs/remove", "fs/watch", "fs/unwatch",
 ]);
 
 /** Not Spool's to answer (other branches own them): never counted as a gap. */

@@ -12,6 +12,7 @@ import { registerCatalogMethods } from "./methods/catalog.js";
 import { greetingNotifications, registerConfigMethods } from "./methods/config.js";
 import { registerConfigWriteMethods } from "./methods/config-write.js";
 import { registerFileMethods } from "./methods/files.js";
+import { registerFsMethods, type FsRegistrar } from "./methods/fs.js";
 import { registerIntegrationMethods } from "./methods/integrations.js";
 import { ImportHistory } from "../external-agent/import-history.js";
 import { registerModelMethods } from "./methods/models.js";
@@ -51,7 +52,7 @@ function modelsEndpoint(app: BootstrapHost, id: string, env: NodeJS.ProcessEnv):
   }
 }
 
-export function registerClientBootstrap(app: BootstrapHost, env: NodeJS.ProcessEnv = process.env): void {
+export function registerClientBootstrap(app: BootstrapHost & FsRegistrar, env: NodeJS.ProcessEnv = process.env): void {
   const home = app.home;
   registerAccountMethods(app, {
     home,
@@ -86,6 +87,7 @@ export function registerClientBootstrap(app: BootstrapHost, env: NodeJS.ProcessE
     },
   });
   registerFileMethods(app);
+  registerFsMethods(app);
   registerIntegrationMethods(app, {
     provider: () => {
       const id = app.config.modelProvider;
