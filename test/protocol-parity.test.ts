@@ -212,3 +212,30 @@ test("import history and the Windows sandbox setup answer and notify like Codex"
   const [c, s] = await Promise.all([run(codex), run(spool)]);
   assert.deepEqual(s, c);
 });
+
+test("fs/* errors match Codex's, and fs/changed reports a write under a watched directory", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "spool-parity-fs-"));
+  dirs.push(root);
+  const [codex, spool] = await Promise.all([side("codex", root, mockConfigToml(mock.url)), side("spool", root, mockConfigToml(mock.url))]);
+  const cases: Array<[string, (s: Side) => unknown]> = [
+    ["fs/readFile", () => ({ path: "relative.txt" })],
+    ["fs/readFile", (s) => ({ path: path.join(s.ws, "missing.txt") })],
+    ["fs/readFile", () => ({})],
+    ["fs/readFile", (s) => ({ path: s.ws })],
+    ["fs/readDirectory", (s) => ({ path: path.join(s.ws, "missing") })],
+    ["fs/remove", (s) => ({ path: path.join(s.ws, "missing") })],
+    ["fs/createDirectory", (s) => ({ path: path.join(s.ws, "a", "b"), recursive: false })],
+    ["fs/copy", (s) => ({ sourcePath: s.ws, destinationPath: path.join(root, "elsewhere") })],
+    ["fs/unwatch", () => ({ watchId: "never" })],
+  ];
+  for (const [method, make] of cases) {
+    const [c, s] = await Promise.all([call(codex.client, method, make(codex)), call(spool.client, method, make(spool))]);
+    assert.deepEqual(normalized(s, spool), normalized(c, codex), `${method} ${JSON.stringify(make(spool))}`);
+  }
+  const watched = await spool.client.request("fs/watch", { watchId: "w", path: spool.ws });
+  assert.deepEqual(watched, { path: spool.ws });
+  await spool.client.request("fs/writeFile", { path: path.join(spool.ws, "fresh.txt"), dataBase64: Buffer.from("x").toString("base64") });
+  for (let i = 0; i < 400 && !spool.client.notifications.some((n) => n.method === "fs/changed"); i++) await new Promise((r) => setTimeout(r, 25));
+  const changed = spool.client.notifications.find((n) => n.method === "fs/changed");
+  assert.deepEqual(changed?.params, { watchId: "w", changedPaths: [path.join(spool.ws, "fresh.txt")] });
+});
