@@ -67,6 +67,9 @@ const SAME_ANSWER = new Set<string>([
   "config/value/write", "config/batchWrite", "experimentalFeature/enablement/set", "config/mcpServer/reload",
   "app/read", "app/installed", "windowsSandbox/readiness", "windowsSandbox/setupStart", "account/securitySetup/read", "account/gatewayOAuth/read",
   "account/gatewayOAuth/cancel", "externalAgentConfig/import/readHistories", "marketplace/upgrade", "plugin/reconcile",
+  // refused without a ChatGPT account, with Codex's errors
+  "account/usage/read", "account/workspaceMessages/read", "account/rateLimitResetCredit/consume", "account/sendAddCreditsNudgeEmail",
+  "plugin/share/list", "plugin/share/save", "plugin/share/updateTargets", "plugin/share/checkout", "plugin/share/delete",
   "fs/readFile", "fs/readDirectory", "fs/writeFile", "fs/createDirectory", "fs/copy", "fs/remove", "fs/watch", "fs/unwatch",
 ]);
 

@@ -14,6 +14,7 @@ import { registerConfigWriteMethods } from "./methods/config-write.js";
 import { registerFileMethods } from "./methods/files.js";
 import { registerFsMethods, type FsRegistrar } from "./methods/fs.js";
 import { registerIntegrationMethods } from "./methods/integrations.js";
+import { registerChatgptOnlyMethods } from "./methods/chatgpt-only.js";
 import { ImportHistory } from "../external-agent/import-history.js";
 import { registerModelMethods } from "./methods/models.js";
 
@@ -88,6 +89,7 @@ export function registerClientBootstrap(app: BootstrapHost & FsRegistrar, env: N
   });
   registerFileMethods(app);
   registerFsMethods(app);
+  registerChatgptOnlyMethods(app);
   registerIntegrationMethods(app, {
     provider: () => {
       const id = app.config.modelProvider;
