@@ -10,7 +10,12 @@ import type { MethodRegistrar } from "./methods/registrar.js";
 import { registerAccountMethods } from "./methods/account.js";
 import { registerCatalogMethods } from "./methods/catalog.js";
 import { greetingNotifications, registerConfigMethods } from "./methods/config.js";
+import { registerConfigWriteMethods } from "./methods/config-write.js";
 import { registerFileMethods } from "./methods/files.js";
+import { registerFsMethods, type FsRegistrar } from "./methods/fs.js";
+import { registerIntegrationMethods } from "./methods/integrations.js";
+import { registerChatgptOnlyMethods } from "./methods/chatgpt-only.js";
+import { ImportHistory } from "../external-agent/import-history.js";
 import { registerModelMethods } from "./methods/models.js";
 
 type Table = Record<string, unknown>;
@@ -48,7 +53,7 @@ function modelsEndpoint(app: BootstrapHost, id: string, env: NodeJS.ProcessEnv):
   }
 }
 
-export function registerClientBootstrap(app: BootstrapHost, env: NodeJS.ProcessEnv = process.env): void {
+export function registerClientBootstrap(app: BootstrapHost & FsRegistrar, env: NodeJS.ProcessEnv = process.env): void {
   const home = app.home;
   registerAccountMethods(app, {
     home,
@@ -57,6 +62,7 @@ export function registerClientBootstrap(app: BootstrapHost, env: NodeJS.ProcessE
     afterResponse: (result, fn) => new WithFollowUp(result, fn),
   });
   registerConfigMethods(app, { home });
+  registerConfigWriteMethods(app, { home });
   registerModelMethods(app, {
     model: () => (typeof app.config.model === "string" ? app.config.model : null),
     reasoningEffort: () => {
@@ -82,6 +88,18 @@ export function registerClientBootstrap(app: BootstrapHost, env: NodeJS.ProcessE
     },
   });
   registerFileMethods(app);
+  registerFsMethods(app);
+  registerChatgptOnlyMethods(app);
+  registerIntegrationMethods(app, {
+    provider: () => {
+      const id = app.config.modelProvider;
+      const name = providerTables(app)[id]?.name;
+      return { id, name: typeof name === "string" ? name : id === "openai" ? "OpenAI" : id };
+    },
+    imports: new ImportHistory(home),
+    broadcast: (method, params) => app.broadcast(method, params),
+    afterResponse: (result, fn) => new WithFollowUp(result, fn),
+  });
   app.onConnectionInitialized((conn) => {
     for (const n of greetingNotifications({ home })) conn.notify(n.method, n.params);
   });

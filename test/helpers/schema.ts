@@ -261,3 +261,30 @@ export function schemaMethods(): { clientRequests: string[]; notifications: stri
 export function schemaBundle(): Json {
   return load().bundle;
 }
+
+let stableCache: string[] | undefined;
+
+/**
+ * The stable (non-experimental) client request methods: those of the schema Codex generates
+ * without `--experimental`, generated once into `<repo>/.cache/codex-schema-stable-<version>/`.
+ */
+export function stableClientMethods(): string[] {
+  if (stableCache) return stableCache;
+  const dir = path.join(cacheDir(), `codex-schema-stable-${CODEX_VERSION}`);
+  if (!fs.existsSync(path.join(dir, BUNDLE_FILE))) {
+    const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    fs.mkdirSync(tmp, { recursive: true });
+    try {
+      execFileSync(codexBin(), ["app-server", "generate-json-schema", "--out", tmp], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "error" } });
+      try {
+        fs.renameSync(tmp, dir);
+      } catch (e) {
+        if (!fs.existsSync(path.join(dir, BUNDLE_FILE))) throw e;
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+  const bundle = JSON.parse(fs.readFileSync(path.join(dir, BUNDLE_FILE), "utf8")) as Json;
+  return (stableCache = (bundle.definitions.ClientRequest.oneOf as Json[]).map((v) => v.properties.method.enum[0] as string));
+}
