@@ -195,6 +195,17 @@ export class AgentSession {
     return this.conversation.input();
   }
 
+  /**
+   * Appends raw Responses items to the model-visible history (thread/inject_items): the next
+   * request carries them, and they are persisted as `response_item` lines like the model's own.
+   */
+  async injectItems(items: readonly JsonObject[]): Promise<void> {
+    // a running turn takes them like steered input: recorded before, and answered by, its next request
+    if (this.current?.inject(items)) return;
+    for (const item of items) this.conversation.record(item);
+    await this.opts.onRolloutItems?.(items.map((payload) => ({ type: "response_item", payload }) as RolloutItem));
+  }
+
   /** Starts a turn; throws if one is running. */
   startTurn(input: UserInput[], overrides: TurnStartOptions = {}): RunningTurn {
     if (this.current) throw new Error(`thread ${this.threadId} already has a running turn (${this.current.id})`);

@@ -17,6 +17,7 @@ import { registerTurnMethods } from "./methods/turns.js";
 import { registerLiveOverlays } from "./methods/live-overlay.js";
 import { registerGoalMethods } from "./methods/goals.js";
 import { registerSkillMethods } from "./methods/skills.js";
+import { registerInjectItemsMethod } from "./methods/inject-items.js";
 import { SkillsService } from "../skills/index.js";
 import { contextOptionsFromConfig, WorkspaceContext } from "../context/index.js";
 import { GoalsFeature } from "./goals-feature.js";
@@ -89,6 +90,7 @@ export class AppServer {
     this.skills = new SkillsService({ codexHome: opts.home });
     this.context = new WorkspaceContext({ codexHome: opts.home, ...contextOptionsFromConfig(this.config, opts.home), skills: this.skills, env: opts.commandEnv });
     registerSkillMethods(this, this.skills);
+    registerInjectItemsMethod(this, { historyOf: (id) => this.threads.get(id)?.session });
     this.analytics = createAnalytics({ home: opts.home, config: this.config, log: this.log, env: opts.env }).client;
     registerClientBootstrap(this, opts.env);
     if (goalsEnabled(this.config)) this.goals = new GoalsFeature(this);
