@@ -206,6 +206,12 @@ export class AgentSession {
     await this.opts.onRolloutItems?.(items.map((payload) => ({ type: "response_item", payload }) as RolloutItem));
   }
 
+  /** Drops the last `n` turns from the model history and records Codex's `thread_rolled_back` line (readers apply it too). */
+  async rollBack(n: number): Promise<void> {
+    this.conversation.rollBack(n);
+    await this.opts.onRolloutItems?.([{ type: "event_msg", payload: { type: "thread_rolled_back", num_turns: n } } as RolloutItem]);
+  }
+
   /** Starts a turn; throws if one is running. */
   startTurn(input: UserInput[], overrides: TurnStartOptions = {}): RunningTurn {
     if (this.current) throw new Error(`thread ${this.threadId} already has a running turn (${this.current.id})`);
