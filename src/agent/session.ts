@@ -200,6 +200,23 @@ export class AgentSession {
     return this.conversation.input();
   }
 
+  /**
+   * Appends raw Responses items to the model-visible history (thread/inject_items): the next
+   * request carries them, and they are persisted as `response_item` lines like the model's own.
+   */
+  async injectItems(items: readonly JsonObject[]): Promise<void> {
+    // a running turn takes them like steered input: recorded before, and answered by, its next request
+    if (this.current?.inject(items)) return;
+    for (const item of items) this.conversation.record(item);
+    await this.opts.onRolloutItems?.(items.map((payload) => ({ type: "response_item", payload }) as RolloutItem));
+  }
+
+  /** Drops the last `n` turns from the model history and records Codex's `thread_rolled_back` line (readers apply it too). */
+  async rollBack(n: number): Promise<void> {
+    this.conversation.rollBack(n);
+    await this.opts.onRolloutItems?.([{ type: "event_msg", payload: { type: "thread_rolled_back", num_turns: n } } as RolloutItem]);
+  }
+
   /** Starts a turn; throws if one is running. */
   startTurn(input: UserInput[], overrides: TurnStartOptions = {}): RunningTurn {
     if (this.current) throw new Error(`thread ${this.threadId} already has a running turn (${this.current.id})`);

@@ -6,6 +6,7 @@
 // loop records it before its next model request; once the loop has decided to finish, or the turn
 // is stopping, steering is refused (the caller starts a new turn instead).
 import type { UserInput } from "./rollout-items.js";
+import type { JsonObject } from "../rollout/line.js";
 
 /** The abort reason of an interrupted turn. */
 export class TurnStopped extends Error {
@@ -14,9 +15,12 @@ export class TurnStopped extends Error {
   }
 }
 
+/** What waits for the next model request: a user's steered input, or injected raw items. */
+export type Queued = { kind: "input"; input: UserInput[] } | { kind: "items"; items: JsonObject[] };
+
 export class TurnControl {
   private readonly controller = new AbortController();
-  private readonly pending: UserInput[][] = [];
+  private readonly pending: Queued[] = [];
   private accepting = true;
 
   /** Aborted when the turn is interrupted. */
@@ -36,7 +40,14 @@ export class TurnControl {
   /** Queues input for the next model request; false if the turn no longer takes any. */
   steer(input: UserInput[]): boolean {
     if (!this.accepting || this.stopped || input.length === 0) return false;
-    this.pending.push(input);
+    this.pending.push({ kind: "input", input });
+    return true;
+  }
+
+  /** Queues raw response items (thread/inject_items) the same way; false if the turn no longer takes any. */
+  inject(items: readonly JsonObject[]): boolean {
+    if (!this.accepting || this.stopped || items.length === 0) return false;
+    this.pending.push({ kind: "items", items: [...items] });
     return true;
   }
 
@@ -45,7 +56,7 @@ export class TurnControl {
   }
 
   /** The oldest queued input, if any. */
-  takeSteered(): UserInput[] | undefined {
+  takeSteered(): Queued | undefined {
     return this.pending.shift();
   }
 

@@ -22,7 +22,7 @@ import * as R from "./rollout-items.js";
 import type { TurnAttribution, UserInput } from "./rollout-items.js";
 import type { AgentSession, AgentSessionOptions, TurnSettings } from "./session.js";
 import { ToolCalls } from "./tool-calls.js";
-import { TurnControl } from "./turn-control.js";
+import { TurnControl, type Queued } from "./turn-control.js";
 import { TurnOutput } from "./turn-output.js";
 
 export interface TurnResult {
@@ -85,6 +85,11 @@ export class RunningTurn {
     if (this.started) return;
     this.started = true;
     void this.run().then(this.resolveDone, (e) => this.resolveDone(this.fallbackResult(e)));
+  }
+
+  /** Queues raw response items for the next model request; false once the turn is ending. */
+  inject(items: readonly JsonObject[]): boolean {
+    return this.control.inject(items);
   }
 
   steer(input: UserInput[]): boolean {
@@ -151,7 +156,7 @@ export class RunningTurn {
       else await this.recordUserInput(this.input);
       for (;;) {
         this.control.throwIfStopped();
-        while (this.control.hasSteered) await this.recordUserInput(this.control.takeSteered()!);
+        while (this.control.hasSteered) await this.recordQueued(this.control.takeSteered()!);
         await this.beforeModelRequest();
         this.control.throwIfStopped();
         const calls = await this.rounds.next();
@@ -192,6 +197,11 @@ export class RunningTurn {
       return; // the caller's failure is not the turn's
     }
     if (items.length) await this.output.emit(items);
+  }
+
+  private async recordQueued(q: Queued): Promise<void> {
+    if (q.kind === "input") await this.recordUserInput(q.input);
+    else await this.output.emit(q.items.map(R.ri));
   }
 
   private async recordUserInput(input: UserInput[]): Promise<void> {

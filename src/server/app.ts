@@ -18,6 +18,10 @@ import { registerCompactionMethods } from "./methods/compaction.js";
 import { registerLiveOverlays } from "./methods/live-overlay.js";
 import { registerGoalMethods } from "./methods/goals.js";
 import { registerSkillMethods } from "./methods/skills.js";
+import { registerInjectItemsMethod } from "./methods/inject-items.js";
+import { registerRevertMethod } from "./methods/revert.js";
+import { revertTarget } from "./revert-target.js";
+import { WithFollowUp } from "./follow-up.js";
 import { SkillsService } from "../skills/index.js";
 import { contextOptionsFromConfig, WorkspaceContext } from "../context/index.js";
 import { GoalsFeature } from "./goals-feature.js";
@@ -91,6 +95,15 @@ export class AppServer {
     this.skills = new SkillsService({ codexHome: opts.home });
     this.context = new WorkspaceContext({ codexHome: opts.home, ...contextOptionsFromConfig(this.config, opts.home), skills: this.skills, env: opts.commandEnv });
     registerSkillMethods(this, this.skills);
+    registerInjectItemsMethod(this, { historyOf: (id) => this.threads.get(id)?.session });
+    registerRevertMethod(this, {
+      target: (id) => {
+        const t = this.threads.get(id);
+        return t && revertTarget(t, (other) => this.index.resolvePath(other));
+      },
+      followUp: (result, after) => new WithFollowUp(result, after),
+      broadcast: (method, params) => this.broadcast(method, params),
+    });
     this.analytics = createAnalytics({ home: opts.home, config: this.config, log: this.log, env: opts.env }).client;
     registerClientBootstrap(this, opts.env);
     if (goalsEnabled(this.config)) this.goals = new GoalsFeature(this);
