@@ -17,6 +17,8 @@ import { registerTurnMethods } from "./methods/turns.js";
 import { registerLiveOverlays } from "./methods/live-overlay.js";
 import { registerGoalMethods } from "./methods/goals.js";
 import { registerSkillMethods } from "./methods/skills.js";
+import { registerCommandExecMethods } from "./methods/command-exec.js";
+import { policyFromConfig } from "../sandbox/policy.js";
 import { SkillsService } from "../skills/index.js";
 import { contextOptionsFromConfig, WorkspaceContext } from "../context/index.js";
 import { GoalsFeature } from "./goals-feature.js";
@@ -89,6 +91,7 @@ export class AppServer {
     this.skills = new SkillsService({ codexHome: opts.home });
     this.context = new WorkspaceContext({ codexHome: opts.home, ...contextOptionsFromConfig(this.config, opts.home), skills: this.skills, env: opts.commandEnv });
     registerSkillMethods(this, this.skills);
+    registerCommandExecMethods({ register: (m, h) => this.register(m, h), defaultPolicy: () => policyFromConfig(this.config.sandbox_mode, this.config.sandbox_workspace_write), env: () => opts.commandEnv ?? process.env });
     this.analytics = createAnalytics({ home: opts.home, config: this.config, log: this.log, env: opts.env }).client;
     registerClientBootstrap(this, opts.env);
     if (goalsEnabled(this.config)) this.goals = new GoalsFeature(this);
