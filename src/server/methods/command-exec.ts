@@ -104,7 +104,8 @@ export function registerCommandExecMethods(svc: CommandExecService): void {
     if (!fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) throw new RpcError(INTERNAL_ERROR, "failed to spawn command: No such file or directory (os error 2)");
     let launch;
     try {
-      launch = sandboxCommand(command, { policy, cwd, env: envOf(svc.env(), p.env) });
+      // as in Codex, the policy's workspace is the server's working folder, not the command's cwd
+      launch = sandboxCommand(command, { policy, cwd: process.cwd(), env: envOf(svc.env(), p.env) });
     } catch (e) {
       if (e instanceof SandboxUnavailableError) throw new RpcError(INTERNAL_ERROR, e.message);
       throw e;
