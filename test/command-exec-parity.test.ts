@@ -147,3 +147,20 @@ test("tty is refused with a clear error (Spool has no PTY backend)", async () =>
   assert.equal(r.error.code, -32600);
   assert.match(r.error.message, /tty is not supported/);
 });
+
+async function cappedStream(side: Side): Promise<any[]> {
+  const n0 = side.client.notifications.length;
+  const answer = await side.client.request("command/exec", { command: ["sh", "-c", "echo 1234567890; sleep 0.2; echo abc; echo e >&2"], cwd: side.ws, processId: "c1", streamStdoutStderr: true, outputBytesCap: 4 });
+  assert.deepEqual(answer, { exitCode: 0, stdout: "", stderr: "" });
+  return side.client.notifications.slice(n0).filter((n) => n.method === "command/exec/outputDelta").map((n) => n.params);
+}
+
+test("a streamed stream stops at the output cap: its last delta says capReached", async () => {
+  const [c, s] = await Promise.all([cappedStream(codex), cappedStream(spool)]);
+  const expected = [
+    { processId: "c1", stream: "stdout", deltaBase64: b64("1234"), capReached: true },
+    { processId: "c1", stream: "stderr", deltaBase64: b64("e\n"), capReached: false },
+  ];
+  assert.deepEqual(c, expected);
+  assert.deepEqual(s, expected);
+});
