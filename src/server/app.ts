@@ -22,6 +22,8 @@ import { registerInjectItemsMethod } from "./methods/inject-items.js";
 import { registerRevertMethod } from "./methods/revert.js";
 import { revertTarget } from "./revert-target.js";
 import { WithFollowUp } from "./follow-up.js";
+import { registerCommandExecMethods } from "./methods/command-exec.js";
+import { policyFromConfig } from "../sandbox/policy.js";
 import { SkillsService } from "../skills/index.js";
 import { contextOptionsFromConfig, WorkspaceContext } from "../context/index.js";
 import { GoalsFeature } from "./goals-feature.js";
@@ -104,6 +106,7 @@ export class AppServer {
       followUp: (result, after) => new WithFollowUp(result, after),
       broadcast: (method, params) => this.broadcast(method, params),
     });
+    registerCommandExecMethods({ register: (m, h) => this.register(m, h), defaultPolicy: () => policyFromConfig(this.config.sandbox_mode, this.config.sandbox_workspace_write), env: () => opts.commandEnv ?? process.env });
     this.analytics = createAnalytics({ home: opts.home, config: this.config, log: this.log, env: opts.env }).client;
     registerClientBootstrap(this, opts.env);
     if (goalsEnabled(this.config)) this.goals = new GoalsFeature(this);
