@@ -1,10 +1,14 @@
 // One thread item, by type: messages, reasoning (collapsed), commands, file changes, web searches.
 import { Markdown } from "./Markdown";
 
-function Diff({ diff }: { diff: string }) {
+/** Codex sends an added file's content as is, and a unified diff for updates. */
+function Diff({ diff, kind }: { diff: string; kind: string }) {
+  const lines = diff.replace(/\n$/, "").split("\n");
+  if (kind === "add") return <pre class="diff">{lines.map((l, i) => <div key={i} class="add">+{l}</div>)}</pre>;
+  if (kind === "delete") return <pre class="diff">{lines.map((l, i) => <div key={i} class="del">-{l}</div>)}</pre>;
   return (
     <pre class="diff">
-      {diff.split("\n").map((l, i) => (
+      {lines.map((l, i) => (
         <div key={i} class={l.startsWith("+") && !l.startsWith("+++") ? "add" : l.startsWith("-") && !l.startsWith("---") ? "del" : l.startsWith("@@") ? "hunk" : ""}>{l || " "}</div>
       ))}
     </pre>
@@ -41,12 +45,15 @@ export function Item({ item }: { item: any }) {
     case "fileChange":
       return (
         <div class="item filechange" data-item="fileChange">
-          {(item.changes ?? []).map((c: any) => (
-            <div key={c.path}>
-              <div class="path">{typeof c.kind === "object" ? c.kind.type : c.kind} {c.path} <span class="st">{item.status}</span></div>
-              <Diff diff={c.diff ?? ""} />
-            </div>
-          ))}
+          {(item.changes ?? []).map((c: any) => {
+            const kind = typeof c.kind === "object" ? c.kind.type : c.kind;
+            return (
+              <div key={c.path}>
+                <div class="path">{kind} {c.path} <span class="st">{item.status}</span></div>
+                <Diff diff={c.diff ?? ""} kind={kind} />
+              </div>
+            );
+          })}
         </div>
       );
     case "webSearch":

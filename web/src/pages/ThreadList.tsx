@@ -19,7 +19,7 @@ export function ThreadList() {
   const load = async (reset: boolean) => {
     const g = reset ? ++gen.current : gen.current;
     setLoading(true);
-    const params: Record<string, unknown> = { limit: PAGE, sortKey: "updated_at", archived, cursor: reset ? null : cursor };
+    const params: Record<string, unknown> = { limit: PAGE, archived, cursor: reset ? null : cursor };
     if (search.trim()) params.searchTerm = search.trim();
     const r = await rpc.request<{ data: Thread[]; nextCursor: string | null }>("thread/list", params);
     if (g !== gen.current) return; // a newer search won
