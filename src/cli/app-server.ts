@@ -8,6 +8,8 @@
 //   SPOOL_WS_MAX_OUTBOUND_BYTES     per-connection outbound queue bound (bytes, default 64 MiB)
 //   SPOOL_MAX_INFLIGHT              requests in flight per connection before -32001 (default 128)
 import { mkdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { defaultWebRoot } from "../server/web/static.js";
 import { AppServer } from "../server/app.js";
 import { serveStdio } from "../server/stdio.js";
 import { parseWsUrl, serveWebSocket } from "../server/websocket.js";
@@ -43,11 +45,15 @@ export async function runAppServer(opts: { home: string; listen: string; memoryI
     maxOutboundMessages: envInt("SPOOL_WS_MAX_OUTBOUND_MESSAGES"),
     maxOutboundBytes: envInt("SPOOL_WS_MAX_OUTBOUND_BYTES"),
     maxInflight,
+    web: { home: opts.home, root: defaultWebRoot() },
+    // a token per start unless one is configured: the printed URL is the only way in
+    webToken: process.env.SPOOL_WS_TOKEN || randomBytes(24).toString("base64url"),
   });
   process.stderr.write(
     `spool app-server: home ${opts.home}\n` +
       `listening on ${ws.url} (JSON-RPC, one message per text frame; GET /readyz for health)\n` +
-      `connect with a Codex app-server client, e.g. send {"id":1,"method":"initialize","params":{"clientInfo":{"name":"me","version":"1"}}} then {"method":"initialized"}\n`,
+      `connect with a Codex app-server client, e.g. send {"id":1,"method":"initialize","params":{"clientInfo":{"name":"me","version":"1"}}} then {"method":"initialized"}\n` +
+      `web UI: ${ws.webUrl}\n`,
   );
   let stopping = false;
   const stop = async () => {

@@ -10,6 +10,8 @@ import { createServer, type IncomingMessage } from "node:http";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { AppServer } from "./app.js";
 import { Connection, DEFAULT_MAX_INFLIGHT, MAX_REQUEST_BYTES } from "./connection.js";
+import { browserDecision, type AccessConfig } from "./web/access.js";
+import { handleHttp, requestFacts, type WebUiOptions } from "./web/http.js";
 
 export interface WsOptions {
   host: string;
@@ -24,6 +26,10 @@ export interface WsOptions {
   maxInflight?: number;
   /** Largest frame accepted (default 64 MiB). */
   maxPayload?: number;
+  /** Serve the web UI on the same port; browsers then need `webToken`. */
+  web?: WebUiOptions;
+  /** The web UI's token (the printed URL's `?token=`); defaults to `token`, else none is accepted. */
+  webToken?: string;
 }
 
 export const DEFAULT_MAX_OUTBOUND_MESSAGES = 4096;
@@ -36,6 +42,8 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 export interface WsHandle {
   url: string;
+  /** The web UI's address with its token, when the UI is served. */
+  webUrl?: string;
   close(): Promise<void>;
 }
 
@@ -47,17 +55,20 @@ export function parseWsUrl(url: string): { host: string; port: number } {
 
 export async function serveWebSocket(app: AppServer, opts: WsOptions): Promise<WsHandle> {
   if (!LOOPBACK.has(opts.host) && !opts.token) throw new Error(`refusing to listen on ${opts.host} without a token (set SPOOL_WS_TOKEN)`);
-  const http = createServer((req, res) => {
-    const ok = req.url === "/readyz" || req.url === "/healthz";
-    res.writeHead(ok ? 200 : 404).end(ok ? "ok" : "not found");
-  });
+  let boundPort = opts.port;
+  const webToken = opts.webToken ?? opts.token;
+  // no token, no browser access at all (an empty token never matches a real one)
+  const access = (): AccessConfig => ({ token: webToken ?? "\0no-token", port: boundPort, host: opts.host });
+  const http = createServer((req, res) => handleHttp(req, res, access, opts.web));
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload ?? MAX_REQUEST_BYTES });
   http.on("upgrade", (req: IncomingMessage, socket, head) => {
-    // browsers send Origin; Codex refuses them, so a web page cannot drive a local agent
-    const authorized = !opts.token || req.headers.authorization === `Bearer ${opts.token}`;
-    if (req.headers.origin || !authorized) {
-      socket.end(`HTTP/1.1 ${req.headers.origin ? "403 Forbidden" : "401 Unauthorized"}\r\n\r\n`);
-      return;
+    const refuse = (status: string) => void socket.end(`HTTP/1.1 ${status}\r\n\r\n`);
+    if (req.headers.origin) {
+      // a browser: only our own page (same origin, right Host, the web token in its cookie)
+      const d = opts.web ? browserDecision(requestFacts(req).facts, access()) : ({ allow: false, status: 403 } as const);
+      if (!d.allow) return refuse(d.status === 401 ? "401 Unauthorized" : "403 Forbidden");
+    } else if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) {
+      return refuse("401 Unauthorized");
     }
     wss.handleUpgrade(req, socket, head, (ws) => attach(app, ws, opts));
   });
@@ -67,9 +78,11 @@ export async function serveWebSocket(app: AppServer, opts: WsOptions): Promise<W
   });
   const addr = http.address();
   const port = typeof addr === "object" && addr ? addr.port : opts.port;
+  boundPort = port;
   const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   return {
     url: `ws://${host}:${port}`,
+    webUrl: opts.web && webToken ? `http://${host}:${port}/?token=${encodeURIComponent(webToken)}` : undefined,
     close: () =>
       new Promise((resolve) => {
         for (const c of wss.clients) c.terminate();
