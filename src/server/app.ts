@@ -30,6 +30,7 @@ import { GoalsFeature } from "./goals-feature.js";
 import { registerClientBootstrap } from "./client-bootstrap.js";
 import { ServerRequests } from "./server-requests.js";
 import { DEFAULT_IDLE_UNLOAD_MS, ThreadRegistry, type ThreadExtension } from "./thread-registry.js";
+import { Semaphore } from "../util/semaphore.js";
 import { KeyedQueue } from "../util/keyed-queue.js";
 
 export type MethodHandler = (params: unknown, conn: Connection) => Promise<unknown> | unknown;
@@ -49,6 +50,8 @@ export interface AppServerOptions {
   /** Environment the analytics switch is read from (default: this process's). */
   env?: NodeJS.ProcessEnv;
 }
+
+const HEAVY_READ_SLOTS = 2;
 
 export class AppServer {
   readonly home: string;
@@ -71,6 +74,11 @@ export class AppServer {
   readonly skills: SkillsService;
   /** What every thread's model is told besides its conversation. */
   readonly context: WorkspaceContext;
+  /**
+   * Full thread reads (thread/read includeTurns, thread/resume's turns) hold a whole rollout's
+   * turns and their answer in memory: at most two at once per server, the rest queue.
+   */
+  readonly heavyReads = new Semaphore(HEAVY_READ_SLOTS);
   private readonly opts: AppServerOptions;
   private registry: ThreadRegistry | null = null;
   private readonly threadQueue = new KeyedQueue();

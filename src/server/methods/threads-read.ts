@@ -144,9 +144,14 @@ export function registerReadMethods(app: AppServer): void {
     const p = decodeParams(ThreadReadParams, raw);
     const row = await findThread(p.threadId);
     const thread = index.thread(row);
-    // nothing runs in a thread that is not loaded: an unfinished turn was interrupted
-    if (p.includeTurns) thread.turns = interruptStaleTurns((await history(row)).turns());
-    return { thread };
+    if (!p.includeTurns) return { thread };
+    // a full read holds every turn: it waits its turn, and is serialized inside the slot so the
+    // turns are garbage before the next read starts (only the answer's text outlives it)
+    return app.heavyReads.run(async () => {
+      // nothing runs in a thread that is not loaded: an unfinished turn was interrupted
+      thread.turns = interruptStaleTurns((await history(row)).turns());
+      return new RawJson(JSON.stringify({ thread }));
+    });
   });
 
   app.register("thread/turns/list", async (raw) => {

@@ -100,7 +100,8 @@ function refuseEphemeral(r: ThreadRegistry | null | undefined, id: string, what:
 async function turnsOf(app: AppServer, file: string | null): Promise<Turn[]> {
   if (!file) return [];
   try {
-    return (await loadThreadHistory(file, (id) => app.index.resolvePath(id))).turns();
+    // a full read: bounded with thread/read's (see AppServer.heavyReads)
+    return await app.heavyReads.run(async () => (await loadThreadHistory(file, (id) => app.index.resolvePath(id))).turns());
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
