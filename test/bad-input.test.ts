@@ -1,35 +1,18 @@
 // Bad input never crashes the server: malformed lines, unknown methods, wrong params, corrupt
 // rollout lines, a missing, corrupt or locked index all give a clear error or a skipped line.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { copyCorpusHome } from "./helpers/compare.js";
-import { corpusFixtureDir } from "./helpers/paths.js";
 import { startSpool } from "./helpers/spool.js";
-import type { RpcClient } from "./helpers/rpc-client.js";
+import { corpusHomes, rpcError } from "./helpers/corpus-homes.js";
 
 const BASICS = "01a1fba4-9b62-7df1-a194-f0e48a69b025";
-const homes: string[] = [];
-after(() => {
-  for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
-});
+const homes = corpusHomes();
 
-function freshHome(): string {
-  const h = copyCorpusHome(corpusFixtureDir(), { filesOnly: true });
-  homes.push(h);
-  return h;
-}
+const freshHome = homes.fresh;
 
-async function rpcError(c: RpcClient, method: string, params: unknown): Promise<{ code: number; message: string }> {
-  try {
-    await c.request(method, params);
-  } catch (e) {
-    return (e as { rpc: { code: number; message: string } }).rpc;
-  }
-  throw new Error(`${method} unexpectedly succeeded`);
-}
 
 const rolloutOf = (home: string, id: string) =>
   fs.readdirSync(path.join(home, "sessions"), { recursive: true }).map(String).filter((f) => f.endsWith(`${id}.jsonl`)).map((f) => path.join(home, "sessions", f))[0];

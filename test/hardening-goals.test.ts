@@ -5,34 +5,18 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { copyCorpusHome } from "./helpers/compare.js";
-import { corpusFixtureDir } from "./helpers/paths.js";
 import { startSpool } from "./helpers/spool.js";
+import { corpusHomes, rpcError } from "./helpers/corpus-homes.js";
 import type { RpcClient } from "./helpers/rpc-client.js";
 import { validateResponse } from "./helpers/schema.js";
 
 const BASICS = "01a1fba4-9b62-7df1-a194-f0e48a69b025";
 const APPROVALS = "01a1fba4-9d48-77b0-87a3-71ea472a7a13";
 const INTERRUPT = "01a1fba4-9dce-7af0-b5b3-9ee172bdd2f3";
-const homes: string[] = [];
-after(() => {
-  for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
-});
+const homes = corpusHomes();
 
-function freshHome(): string {
-  const h = copyCorpusHome(corpusFixtureDir(), { filesOnly: true });
-  homes.push(h);
-  return h;
-}
+const freshHome = homes.fresh;
 
-async function rpcError(c: RpcClient, method: string, params: unknown): Promise<{ code: number; message: string }> {
-  try {
-    await c.request(method, params);
-  } catch (e) {
-    return (e as { rpc: { code: number; message: string } }).rpc;
-  }
-  throw new Error(`${method} unexpectedly succeeded`);
-}
 
 async function withServer<T>(home: string, fn: (c: RpcClient) => Promise<T>): Promise<T> {
   const c = startSpool(home);

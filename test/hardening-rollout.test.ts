@@ -6,22 +6,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { RolloutWriter } from "../src/store/local/writer.js";
-import { copyCorpusHome } from "./helpers/compare.js";
-import { corpusFixtureDir } from "./helpers/paths.js";
 import { startSpool } from "./helpers/spool.js";
+import { corpusHomes } from "./helpers/corpus-homes.js";
 import { validateResponse } from "./helpers/schema.js";
 
 const BASICS = "01a1fba4-9b62-7df1-a194-f0e48a69b025";
-const homes: string[] = [];
-after(() => {
-  for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
-});
+const homes = corpusHomes();
 
-function freshHome(): string {
-  const h = copyCorpusHome(corpusFixtureDir(), { filesOnly: true });
-  homes.push(h);
-  return h;
-}
+const freshHome = homes.fresh;
 
 const rolloutOf = (home: string, id: string) =>
   fs.readdirSync(path.join(home, "sessions"), { recursive: true }).map(String).filter((f) => f.endsWith(`${id}.jsonl`)).map((f) => path.join(home, "sessions", f))[0];
@@ -65,7 +57,7 @@ test("finding 1: a rollout line longer than a JS string is skipped and reported;
 
 test("finding 3: a complete last line without its newline is kept when the rollout is appended to", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spool-tail-"));
-  homes.push(dir);
+  homes.track(dir);
   const file = path.join(dir, "rollout.jsonl");
   const first = '{"timestamp":"2026-01-01T00:00:00.000Z","type":"session_meta","payload":{"id":"a"}}';
   const last = '{"timestamp":"2026-01-01T00:00:01.000Z","type":"event_msg","payload":{"type":"task_complete","turn_id":"t1"}}';
@@ -85,7 +77,7 @@ test("finding 3: a complete last line without its newline is kept when the rollo
 
 test("finding 3: a torn (unparseable) last line is still cut before appending", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spool-tail-"));
-  homes.push(dir);
+  homes.track(dir);
   const file = path.join(dir, "rollout.jsonl");
   const first = '{"timestamp":"2026-01-01T00:00:00.000Z","type":"session_meta","payload":{"id":"a"}}';
   fs.writeFileSync(file, `${first}\n{"timestamp":"2026-01-01T00:00:01.000Z","type":"event_`);

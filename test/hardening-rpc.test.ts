@@ -1,35 +1,21 @@
 // Regressions from probing the JSON-RPC framing (finding 9): an unbounded request line, client
 // input echoed whole in errors, ids that do not survive JSON numbers.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import { copyCorpusHome } from "./helpers/compare.js";
-import { corpusFixtureDir } from "./helpers/paths.js";
 import { startSpool } from "./helpers/spool.js";
+import { corpusHomes, rpcError } from "./helpers/corpus-homes.js";
 import type { RpcClient } from "./helpers/rpc-client.js";
 
 const BASICS = "01a1fba4-9b62-7df1-a194-f0e48a69b025";
-const homes: string[] = [];
-after(() => {
-  for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
-});
+const homes = corpusHomes();
 
 async function started(): Promise<RpcClient> {
-  const home = copyCorpusHome(corpusFixtureDir(), { filesOnly: true });
-  homes.push(home);
+  const home = homes.fresh();
   const c = startSpool(home);
   await c.initialize("hardening");
   return c;
 }
 
-async function rpcError(c: RpcClient, method: string, params: unknown): Promise<{ code: number; message: string }> {
-  try {
-    await c.request(method, params);
-  } catch (e) {
-    return (e as { rpc: { code: number; message: string } }).rpc;
-  }
-  throw new Error(`${method} unexpectedly succeeded`);
-}
 
 test("finding 9: a request line over 64 MiB is refused with -32600 and its id, and the connection goes on", async () => {
   const c = await started();

@@ -1,33 +1,18 @@
 // Finding 7: a second process on the same home. Once its resume is refused, its turn/start,
 // thread/goal/set and thread/metadata/update must not act on (or pretend not to know) a thread
 // the first process writes: each is refused with a conflict naming the writer.
-import { test, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
 import os from "node:os";
-import { copyCorpusHome } from "./helpers/compare.js";
-import { corpusFixtureDir } from "./helpers/paths.js";
 import { startSpool } from "./helpers/spool.js";
-import type { RpcClient } from "./helpers/rpc-client.js";
+import { corpusHomes, rpcError } from "./helpers/corpus-homes.js";
 
 const BASICS = "01a1fba4-9b62-7df1-a194-f0e48a69b025";
-const homes: string[] = [];
-after(() => {
-  for (const h of homes) fs.rmSync(h, { recursive: true, force: true });
-});
+const homes = corpusHomes();
 
-async function rpcError(c: RpcClient, method: string, params: unknown): Promise<{ code: number; message: string }> {
-  try {
-    await c.request(method, params);
-  } catch (e) {
-    return (e as { rpc: { code: number; message: string } }).rpc;
-  }
-  throw new Error(`${method} unexpectedly succeeded`);
-}
 
 test("finding 7: a second process is refused every write of a thread the first one runs, with the writer named", async () => {
-  const home = copyCorpusHome(corpusFixtureDir(), { filesOnly: true });
-  homes.push(home);
+  const home = homes.fresh();
   const a = startSpool(home);
   const b = startSpool(home);
   try {
