@@ -377,7 +377,9 @@ test("forks of threads Codex wrote (paginated, and a paginated fork) are legacy 
 });
 
 test("file change approvals: item/fileChange/requestApproval, declined then accepted, each resolved before the item completes", async () => {
-  const { home, ws, root } = makeHome();
+  // the patches write next to the workspace, in the temp dir: Codex's workspace-write allows /tmp
+  // and $TMPDIR, so they are excluded here to make that write need an approval
+  const { home, ws, root } = fx.makeHome({ prefix: "spool-life-", approval: "on-request", extra: "[sandbox_workspace_write]\nexclude_slash_tmp = true\nexclude_tmpdir_env_var = true\n" });
   const c = startSpool(home, { cwd: ws });
   const decisions = ["decline", "accept"];
   c.approve = () => ({ result: { decision: decisions.shift() } });
