@@ -13,9 +13,8 @@
 // `waitingOnApproval` flag; else a recorded system error (a turn failed) shows `systemError`;
 // else a running turn shows `active`; else `idle`. A change is broadcast to every connection.
 //
-// Approvals: each is a server request with an id from the server's counter, sent to every
-// subscriber; the first answer wins and is followed by `serverRequest/resolved`. Turn starts
-// and ends cancel what is still pending (also announced with `serverRequest/resolved`).
+// Approvals and questions for the user are server requests (thread-requests.ts); turn starts and
+// ends cancel what is still pending.
 //
 // Extensions (goals) see every engine notification through `host.observe` as it is forwarded
 // (a turn's usage when the engine reports it, the rest after any usage kept back), so what they
@@ -40,7 +39,8 @@ import type { ThreadStatus } from "../protocol/v2.js";
 import { encodeNotification } from "./jsonrpc.js";
 import type { Connection } from "./connection.js";
 import { WithFollowUp } from "./connection.js";
-import type { PendingServerRequest, ServerRequests } from "./server-requests.js";
+import type { ServerRequests } from "./server-requests.js";
+import { decisionOf, ThreadRequests, USER_INPUT_METHOD } from "./thread-requests.js";
 import type { EffectiveSettings } from "./thread-view.js";
 import { invalidRequest } from "./errors.js";
 
@@ -83,16 +83,6 @@ function isToolEvent(n: TurnNotification, diffOfTool: boolean): boolean {
 
 const sameStatus = (a: ThreadStatus, b: ThreadStatus) => JSON.stringify(a) === JSON.stringify(b);
 
-function decisionOf(answer: { result?: unknown; error?: unknown } | null): ApprovalDecision {
-  if (!answer || answer.error !== undefined) return answer ? "decline" : "cancel";
-  const d = (answer.result as { decision?: unknown } | null | undefined)?.decision;
-  if (d === "accept" || d === "acceptForSession" || d === "decline" || d === "cancel") return d;
-  if (d && typeof d === "object" && !Array.isArray(d)) return d as ApprovalDecision;
-  return "decline";
-}
-
-const USER_INPUT_METHOD = "item/tool/requestUserInput";
-
 export class LoadedThread {
   readonly id: string;
   readonly subscribers = new Set<Connection>();
@@ -105,7 +95,6 @@ export class LoadedThread {
   private status: ThreadStatus = { type: "idle" };
   private currentTurn: string | null = null;
   private systemError = false;
-  private pendingApprovals = 0;
   private holds = 0;
   private readonly queue: Array<() => void> = [];
   /** An item/started (command or file change) kept back one microtask: an approval that follows it announces the status first, like Codex. */
@@ -119,8 +108,8 @@ export class LoadedThread {
   private deferredUsage: TurnNotification | null = null;
   /** The last engine event completed a file change (the diff it sends next is part of the tool's events). */
   private afterFileChange = false;
-  /** Pending requests already sent to the subscribers (the ones a rejoining connection gets replayed). */
-  private readonly sentRequests = new Set<number>();
+  /** Its server requests (approvals, questions for the user). */
+  private readonly requests: ThreadRequests;
   /** An automatic turn whose events are held (see startAutomaticTurn), and the hold's release. */
   private automatic: { turnId: string; release: () => void } | null = null;
 
@@ -133,6 +122,16 @@ export class LoadedThread {
   ) {
     this.id = live.threadId;
     this.settings = settings;
+    this.requests = new ThreadRequests({
+      threadId: this.id,
+      requests: host.requests,
+      subscribers: this.subscribers,
+      tracker: host.tracker,
+      inOrder: (fn) => this.inOrder(fn),
+      toSubscribers: (method, params) => this.toSubscribers(method, params),
+      pendingChanged: () => this.updateStatus(),
+      settled: () => this.host.maybeIdle(this),
+    });
   }
 
   /** Installs the turn engine (built with `onEvent`/`requestApproval` pointing here). */
@@ -152,23 +151,16 @@ export class LoadedThread {
   }
 
   get pendingRequestCount(): number {
-    return this.pendingApprovals;
+    return this.requests.pendingCount;
   }
 
   /** Idle means: no subscriber, no running turn, no pending request. */
   get isIdle(): boolean {
-    return this.subscribers.size === 0 && this.currentTurn === null && this.pendingApprovals === 0;
+    return this.subscribers.size === 0 && this.currentTurn === null && this.requests.pendingCount === 0;
   }
 
   private computeStatus(): ThreadStatus {
-    if (this.pendingApprovals > 0) {
-      // a question for the user (request_user_input) waits on user input, everything else on an approval
-      const pending = this.host.requests.forThread(this.id);
-      const flags: Array<"waitingOnApproval" | "waitingOnUserInput"> = [];
-      if (pending.some((r) => r.method !== USER_INPUT_METHOD) || pending.length === 0) flags.push("waitingOnApproval");
-      if (pending.some((r) => r.method === USER_INPUT_METHOD)) flags.push("waitingOnUserInput");
-      return { type: "active", activeFlags: flags };
-    }
+    if (this.requests.pendingCount > 0) return { type: "active", activeFlags: this.requests.waitingFlags() };
     if (this.systemError) return { type: "systemError" };
     if (this.currentTurn !== null) return { type: "active", activeFlags: [] };
     return { type: "idle" };
@@ -280,7 +272,7 @@ export class LoadedThread {
         break;
       }
       case "turn/started":
-        this.cancelPendingRequests();
+        this.requests.cancelAll();
         if (this.currentTurn === null) this.currentTurn = n.params.turn.id;
         this.systemError = false;
         this.updateStatus();
@@ -329,7 +321,7 @@ export class LoadedThread {
   /** Bookkeeping of a turn's end (before its turn/completed goes out). */
   private turnEnded(turnId: string): void {
     this.releaseAutomatic(turnId);
-    this.cancelPendingRequests();
+    this.requests.cancelAll();
     if (this.currentTurn === turnId) this.currentTurn = null;
     const waiters = this.interruptWaiters.splice(0);
     for (const w of waiters) w(this.hold());
@@ -445,80 +437,23 @@ export class LoadedThread {
   // ---------------------------------------------------------------- approvals
 
   /** AgentSession.requestApproval: a server request to every subscriber; resolves with the first answer. */
-  requestApproval = (kind: ApprovalKind, params: object, opts: { signal: AbortSignal }): Promise<ApprovalDecision> => this.serverRequest(approvalMethod(kind), params, opts).then(decisionOf);
+  requestApproval = (kind: ApprovalKind, params: object, opts: { signal: AbortSignal }): Promise<ApprovalDecision> => this.requests.send(approvalMethod(kind), params, opts).then(decisionOf);
 
   /** AgentSession.requestUserInput: `item/tool/requestUserInput`; the client's result, or null when cancelled or refused. */
   requestUserInput = async (params: JsonObject, opts: { signal: AbortSignal }): Promise<JsonObject | null> => {
-    const answer = await this.serverRequest(USER_INPUT_METHOD, params, opts);
+    const answer = await this.requests.send(USER_INPUT_METHOD, params, opts);
     const r = answer && answer.error === undefined ? answer.result : null;
     return r && typeof r === "object" && !Array.isArray(r) ? (r as JsonObject) : null;
   };
 
-  /** A server request to every subscriber; resolves with the first answer, or null when it was cancelled (interrupt, turn end). */
-  private serverRequest(method: string, params: object, opts: { signal: AbortSignal }): Promise<{ result?: unknown; error?: unknown } | null> {
-    const requests = this.host.requests;
-    const id = requests.nextId();
-    return new Promise((resolve) => {
-      let settled = false;
-      const onAbort = () => {
-        const r = requests.take(id);
-        if (r) r.settle(null);
-      };
-      const tracker = this.host.tracker;
-      const req: PendingServerRequest = {
-        id,
-        threadId: this.id,
-        method,
-        params,
-        settle: (answer) => {
-          if (settled) return;
-          settled = true;
-          if (answer === null) tracker?.trackServerRequestAborted(id);
-          this.sentRequests.delete(id);
-          opts.signal.removeEventListener("abort", onAbort);
-          this.flushDeferred();
-          this.out(() => this.toSubscribers("serverRequest/resolved", { threadId: this.id, requestId: id }));
-          this.pendingApprovals--;
-          this.updateStatus();
-          resolve(answer);
-          this.host.maybeIdle(this);
-        },
-      };
-      if (opts.signal.aborted) {
-        resolve(null);
-        return;
-      }
-      opts.signal.addEventListener("abort", onAbort, { once: true });
-      requests.add(req);
-      this.pendingApprovals++;
-      this.updateStatus();
-      this.flushDeferred();
-      this.out(() => {
-        if (requests.get(id) !== req) return;
-        this.sentRequests.add(id);
-        for (const c of this.subscribers) if (c.sendRequest(id, method, params)) tracker?.trackServerRequest(c.id, id, method, params);
-      });
-    });
-  }
-
-  /** Cancels the thread's pending requests (turn transitions): each ends with serverRequest/resolved. */
-  private cancelPendingRequests(): void {
-    for (const r of this.host.requests.forThread(this.id)) if (this.host.requests.take(r.id)) r.settle(null);
-  }
-
   /** Re-sends the still-pending requests to a connection that rejoined (same ids and params), in order. */
   replayPendingRequests(conn: Connection): void {
-    // only the ones already sent: a request still queued reaches every subscriber when it goes out
-    for (const r of this.host.requests.forThread(this.id)) {
-      if (this.sentRequests.has(r.id) && conn.sendRequest(r.id, r.method, r.params)) this.host.tracker?.trackServerRequest(conn.id, r.id, r.method, r.params, { replayed: true });
-    }
+    this.requests.replay(conn);
   }
 
   /** Drops pending requests without telling anyone (unload). */
   dropPendingRequests(): void {
-    for (const r of this.host.requests.forThread(this.id)) if (this.host.requests.take(r.id)) this.host.tracker?.trackServerRequestAborted(r.id);
-    this.sentRequests.clear();
-    this.pendingApprovals = 0;
+    this.requests.dropAll();
   }
 
   /** Runs `fn` in the thread's output order (after everything already queued). */
