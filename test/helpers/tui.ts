@@ -5,6 +5,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { codexBin } from "./codex.js";
+import { stopChild } from "./ws-client.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -210,13 +211,7 @@ export function startWsServer(cmd: string, args: string[], o: { cwd: string; env
         url: m[1],
         child,
         output: () => out,
-        stop: () =>
-          new Promise<void>((r) => {
-            if (child.exitCode !== null || child.signalCode !== null) return r();
-            child.once("exit", () => r());
-            child.kill("SIGTERM");
-            setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-          }),
+        stop: () => stopChild(child),
       });
     };
     child.stdout!.resume();

@@ -94,15 +94,19 @@ export function startSpoolWs(home: string, env: Record<string, string> = {}): Pr
           url: m[1],
           child,
           stderr: () => err,
-          stop: () =>
-            new Promise<void>((r) => {
-              if (child.exitCode !== null || child.signalCode !== null) return r();
-              child.once("exit", () => r());
-              child.kill("SIGTERM");
-              setTimeout(() => child.kill("SIGKILL"), 5000).unref();
-            }),
+          stop: () => stopChild(child),
         });
     });
     child.once("exit", (code) => reject(new Error(`spool ws server exited ${code}: ${err}`)));
+  });
+}
+
+/** Stops a server child: SIGTERM, SIGKILL after 5 s; resolves once it has exited. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) return r();
+    child.once("exit", () => r());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
   });
 }
